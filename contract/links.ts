@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+
+/**
+ * The link as the connector keeps it: the outgoing half of an application link (this side calls
+ * the remote). Secrets are write-only: inputs may carry `clientSecret`, views never do; they say
+ * `hasClientSecret` and a fingerprint instead.
+ */
+
+export const AUTH_KINDS = ['oauth2', 'oauth2-impersonation', 'none'] as const;
+export const AuthKindSchema = z.enum(AUTH_KINDS);
+export type AuthKind = z.infer<typeof AuthKindSchema>;
+
+export const LINK_STATUSES = [
+  'needs-configuration',
+  'needs-authorization',
+  'connected',
+  'needs-reauthorization',
+  'failing',
+  'outgoing-only',
+] as const;
+export const LinkStatusSchema = z.enum(LINK_STATUSES);
+export type LinkStatus = z.infer<typeof LinkStatusSchema>;
+
+const MAX_URL = 2048;
+
+/** An absolute http(s) URL without credentials or fragment. Whether http is allowed is policy, decided by the caller. */
+export const HttpUrlSchema = z
+  .string()
+  .max(MAX_URL)
+  .url()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.hash === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without user info or fragment');
+
+export const ScopeNameSchema = z.string().min(1).max(200).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope token (RFC 6749 section 3.3)');
+
+const ClientIdSchema = z.string().min(1).max(512).regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
+/** Secrets are opaque; we only bound their size and refuse control characters. */
+const ClientSecretSchema = z.string().min(1).max(4096).regex(/^[^\x00-\x1F\x7F]+$/, 'must not contain control characters');
+const TenantSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant ID or domain');
+
+export const OutgoingInputSchema = z.strictObject({
+  clientId: ClientIdSchema.optional(),
+  clientSecret: ClientSecretSchema.optional(),
+  scopes: z.array(ScopeNameSchema).max(50).optional(),
+  authorizationEndpoint: HttpUrlSchema.optional(),
+  tokenEndpoint: HttpUrlSchema.optional(),
+  revocationEndpoint: HttpUrlSchema.optional(),
+  /** A cheap authenticated URL for test connection (custom providers). */
+  apiProbeUrl: HttpUrlSchema.optional(),
+  tenant: TenantSchema.optional(),
+  grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+});
+export type OutgoingInput = z.infer<typeof OutgoingInputSchema>;
+
+export const OutgoingPatchSchema = OutgoingInputSchema.extend({
+  clientId: ClientIdSchema.nullable().optional(),
+  /** `null` removes the stored secret. */
+  clientSecret: ClientSecretSchema.nullable().optional(),
+  revocationEndpoint: HttpUrlSchema.nullable().optional(),
+  apiProbeUrl: HttpUrlSchema.nullable().optional(),
+  tenant: TenantSchema.nullable().optional(),
+});
+export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
+
+const NameSchema = z.string().trim().min(1).max(200);
+
+export const CreateLinkInputSchema = z.strictObject({
+  name: NameSchema,
+  remoteKind: RemoteKindSchema,
+  applicationUrl: HttpUrlSchema,
+  displayUrl: HttpUrlSchema.optional(),
+  authKind: AuthKindSchema.default('oauth2'),
+  outgoing: OutgoingInputSchema.optional(),
+});
+export type CreateLinkInput = z.infer<typeof CreateLinkInputSchema>;
+
+export const UpdateLinkInputSchema = z.strictObject({
+  name: NameSchema.optional(),
+  applicationUrl: HttpUrlSchema.optional(),
+  displayUrl: HttpUrlSchema.nullable().optional(),
+  authKind: AuthKindSchema.optional(),
+  outgoing: OutgoingPatchSchema.optional(),
+});
+export type UpdateLinkInput = z.infer<typeof UpdateLinkInputSchema>;
+
+export const SecretFingerprintSchema = z.object({
+  /** The last 4 characters, only for secrets long enough that this gives nothing away. */
+  last4: z.string().nullable(),
+  setAt: z.string(),
+});
+export type SecretFingerprint = z.infer<typeof SecretFingerprintSchema>;
+
+export const OutgoingViewSchema = z.object({
+  clientId: z.string().nullable(),
+  hasClientSecret: z.boolean(),
+  clientSecretFingerprint: SecretFingerprintSchema.nullable(),
+  scopes: z.array(z.string()),
+  authorizationEndpoint: z.string().nullable(),
+  tokenEndpoint: z.string().nullable(),
+  revocationEndpoint: z.string().nullable(),
+  apiProbeUrl: z.string().nullable(),
+  tenant: z.string().nullable(),
+  grantType: z.enum(['authorization_code', 'client_credentials']),
+  /** The URI to register in the remote: the connector's callback. */
+  redirectUri: z.string(),
+});
+export type OutgoingView = z.infer<typeof OutgoingViewSchema>;
+
+export const LinkViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  remoteKind: RemoteKindSchema,
+  applicationUrl: z.string(),
+  displayUrl: z.string().nullable(),
+  authKind: AuthKindSchema,
+  status: LinkStatusSchema,
+  statusReason: z.string().nullable(),
+  outgoing: OutgoingViewSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+});
+export type LinkView = z.infer<typeof LinkViewSchema>;
+
+export const LinkListSchema = z.object({
+  items: z.array(LinkViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export type LinkList = z.infer<typeof LinkListSchema>;
+
+export const ListLinksQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+/** Where the kind's rules say a link's configuration is incomplete or inconsistent. */
+export function linkRuleViolations(link: {
+  remoteKind: RemoteKind;
+  authKind: AuthKind;
+  scopes: readonly string[];
+  authorizationEndpoint: string | null;
+  tokenEndpoint: string | null;
+  grantType: 'authorization_code' | 'client_credentials';
+}): { path: string; message: string }[] {
+  const preset = REMOTE_PRESETS[link.remoteKind];
+  const problems: { path: string; message: string }[] = [];
+  if (link.authKind === 'oauth2-impersonation' && !preset.supportsImpersonation) {
+    problems.push({
+      path: 'authKind',
+      message: `${preset.label} cannot impersonate users: impersonation needs two Atlassian apps that share a user base`,
+    });
+  }
+  if (!preset.freeFormScopes) {
+    const known = new Set(preset.scopes.map((s) => s.name));
+    link.scopes.forEach((scope, i) => {
+      if (!known.has(scope)) {
+        problems.push({
+          path: `outgoing.scopes.${i}`,
+          message: `${preset.label} has no scope "${scope}"; it offers ${preset.scopes.map((s) => s.name).join(', ')}`,
+        });
+      }
+    });
+  }
+  if (!preset.grantTypes.includes(link.grantType)) {
+    problems.push({ path: 'outgoing.grantType', message: `${preset.label} does not offer the ${link.grantType} grant` });
+  }
+  if (link.grantType === 'client_credentials' && link.authKind === 'oauth2-impersonation') {
+    problems.push({ path: 'outgoing.grantType', message: 'client_credentials acts as one account and cannot impersonate users' });
+  }
+  if (link.authKind !== 'none') {
+    if (link.authorizationEndpoint === null && link.grantType === 'authorization_code') {
+      problems.push({ path: 'outgoing.authorizationEndpoint', message: 'is required for this provider' });
+    }
+    if (link.tokenEndpoint === null) problems.push({ path: 'outgoing.tokenEndpoint', message: 'is required for this provider' });
+  }
+  return problems;
+}
