@@ -131,7 +131,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'ALREADY_EXISTS' | 'CONFLICT' | 'NOT_FOUND' | 'STALE_KEY_VERSION' | 'UNAVAILABLE';
+export type StoreErrorCode = 'ALREADY_EXISTS' | 'CONFLICT' | 'NOT_FOUND' | 'STALE_KEY_VERSION' | 'UNAVAILABLE' | 'BAD_CURSOR';
 
 /** Typed storage failure; the adapter-specific cause is kept for the log. */
 export class StoreError extends Error {

@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from './errors';
+
+export type PrincipalKind = 'operator' | 'forge' | 'consumer';
+
+export interface Principal {
+  kind: PrincipalKind;
+  /** Who, for audit logs: never a credential. */
+  id: string;
+}
+
+/**
+ * One authenticator per kind of caller. Each looks at the request and either says "not mine"
+ * (undefined), accepts it, or rejects it with an HttpError; the first that accepts wins.
+ */
+export type Authenticator = (request: FastifyRequest, bearer: string) => Promise<Principal | undefined>;
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
+  return match?.[1];
+}
+
+/** Compares two secrets in constant time, whatever their lengths (digests first). */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The operator's authenticator, or none when CONNECTOR_ADMIN_TOKEN is unset (the operator API is off). */
+export function operatorAuthenticator(adminToken: string | undefined): Authenticator | undefined {
+  if (adminToken === undefined) return undefined;
+  return async (_request, bearer) => (secretsEqual(bearer, adminToken) ? { kind: 'operator', id: 'operator' } : undefined);
+}
+
+export function createAuthenticate(authenticators: Partial<Record<PrincipalKind, Authenticator>>) {
+  return async (request: FastifyRequest, allowed: PrincipalKind[]): Promise<Principal> => {
+    const usable = allowed.filter((kind) => authenticators[kind] !== undefined);
+    // Nobody could ever call this route as configured: say what to switch on rather than 401.
+    if (usable.length === 0) throw new HttpError('OPERATOR_API_DISABLED');
+    const bearer = bearerToken(request);
+    if (bearer === undefined) throw new HttpError('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.');
+    for (const kind of usable) {
+      const principal = await authenticators[kind]?.(request, bearer);
+      if (principal !== undefined) return principal;
+    }
+    throw new HttpError('UNAUTHENTICATED', 'The bearer token is not valid for this endpoint.');
+  };
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z, type ZodType } from 'zod';
+import { HttpError } from './errors';
+import { parseInput } from './validation';
+import type { Principal, PrincipalKind } from './auth';
+
+/**
+ * Routes are declared once, with zod schemas for every part of the request and for the response.
+ * The same declaration registers the Fastify handler, parses the input at the edge, strips the
+ * output to what the response schema names (so a field that is not in the contract, a secret
+ * included, cannot leave by accident), and feeds `/openapi.json`.
+ */
+export interface RouteSpec<P, Q, B, R> {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: string;
+  summary: string;
+  tags: string[];
+  /** Who may call it; an empty list means anyone (health, metrics, callback). */
+  auth: PrincipalKind[];
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  response: { status: number; schema: ZodType<R> | null; description: string };
+  handler: (input: { params: P; query: Q; body: B; principal: Principal | null; request: FastifyRequest; reply: FastifyReply }) => Promise<R>;
+}
+
+export type AnyRouteSpec = RouteSpec<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface RouteContext {
+  authenticate: (request: FastifyRequest, allowed: PrincipalKind[]) => Promise<Principal>;
+}
+
+const EmptyBody = z.union([z.undefined(), z.null(), z.strictObject({})]);
+
+export function defineRoute<P = undefined, Q = undefined, B = undefined, R = unknown>(spec: RouteSpec<P, Q, B, R>): RouteSpec<P, Q, B, R> {
+  return spec;
+}
+
+export function registerRoute(app: FastifyInstance, context: RouteContext, spec: AnyRouteSpec): void {
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { openapi: spec },
+    handler: async (request, reply) => {
+      const principal = spec.auth.length === 0 ? null : await context.authenticate(request, spec.auth);
+      const params: unknown = spec.params === undefined ? undefined : parseInput(spec.params, request.params, 'params');
+      const query: unknown = spec.query === undefined ? undefined : parseInput(spec.query, request.query ?? {}, 'query');
+      // A route that takes no body refuses one with content, rather than silently ignoring it.
+      const body: unknown = spec.body === undefined ? parseInput(EmptyBody, request.body, 'body') && undefined : parseInput(spec.body, request.body, 'body');
+      const result = await spec.handler({ params, query, body, principal, request, reply });
+      if (reply.sent) return reply;
+      if (spec.response.schema === null) return reply.code(spec.response.status).send();
+      const output = spec.response.schema.safeParse(result);
+      if (!output.success) throw new HttpError('INTERNAL', undefined, undefined, { cause: output.error });
+      return reply.code(spec.response.status).send(output.data);
+    },
+  });
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import {
+  CreateLinkInputSchema,
+  LinkListSchema,
+  LinkViewSchema,
+  ListLinksQuerySchema,
+  UpdateLinkInputSchema,
+} from '../../../contract';
+import { defineRoute, type AnyRouteSpec } from '../http/route';
+import { StoreError } from '../storage/store';
+import { HttpError } from '../http/errors';
+import type { LinkService } from './service';
+import { toLinkView } from './view';
+
+const LinkParams = z.strictObject({ id: z.string().uuid('must be a link id (a UUID)') });
+
+export function linkRoutes(deps: { links: LinkService; store: import('../storage/store').Store; publicUrl: string }): AnyRouteSpec[] {
+  const view = (record: Parameters<typeof toLinkView>[0]) => toLinkView(record, deps.publicUrl);
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/links',
+      summary: 'Create a link (the client secret is write-only)',
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      body: CreateLinkInputSchema,
+      response: { status: 201, schema: LinkViewSchema, description: 'The link as stored' },
+      handler: async ({ body }) => view(await deps.links.create(body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/links',
+      summary: 'List links, oldest first, a page at a time',
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      query: ListLinksQuerySchema,
+      response: { status: 200, schema: LinkListSchema, description: 'A page of links' },
+      handler: async ({ query }) => {
+        try {
+          const page = await deps.store.links.list({ limit: query.limit, cursor: query.cursor });
+          return { items: page.items.map(view), nextCursor: page.nextCursor };
+        } catch (error) {
+          if (error instanceof StoreError && error.code === 'BAD_CURSOR') {
+            throw new HttpError('VALIDATION_FAILED', 'The cursor is not one this endpoint gave out.', [{ path: 'cursor', message: 'is not valid' }]);
+          }
+          throw error;
+        }
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/links/:id',
+      summary: 'Read one link',
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      response: { status: 200, schema: LinkViewSchema, description: 'The link' },
+      handler: async ({ params }) => view(await deps.links.get(params.id)),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/links/:id',
+      summary: 'Change a link; `outgoing.clientSecret: null` removes the secret',
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      body: UpdateLinkInputSchema,
+      response: { status: 200, schema: LinkViewSchema, description: 'The link after the change' },
+      handler: async ({ params, body }) => view(await deps.links.update(params.id, body)),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v1/links/:id',
+      summary: 'Delete a link and every secret it holds',
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      response: { status: 204, schema: null, description: 'Deleted' },
+      handler: async ({ params }) => {
+        await deps.links.delete(params.id);
+      },
+    }),
+  ];
+}

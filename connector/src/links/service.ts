@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import {
+  REMOTE_PRESETS,
+  expandEndpoint,
+  linkRuleViolations,
+  type ApiIssue,
+  type CreateLinkInput,
+  type LinkStatus,
+  type UpdateLinkInput,
+} from '../../../contract';
+import { HttpError, validationFailed } from '../http/errors';
+import type { UrlPolicy } from '../outbound/url-policy';
+import { StoreError, type LinkRecord, type SecretChanges, type Store } from '../storage/store';
+import type { Vault } from '../vault/vault';
+
+export const CLIENT_SECRET_FIELD = 'clientSecret';
+
+/** Fingerprints show the last 4 characters only of secrets long enough for that to reveal little. */
+const FINGERPRINT_MIN_LENGTH = 20;
+const UPDATE_ATTEMPTS = 3;
+
+export interface LinkServiceDeps {
+  store: Store;
+  vault: Vault;
+  policy: UrlPolicy;
+  now: () => Date;
+  newId?: () => string;
+}
+
+/**
+ * Creating and editing links: defaults from the remote's preset, the URL policy, the kind's rules,
+ * and the client secret sealed by the vault and written in the same transaction as the record.
+ */
+export class LinkService {
+  constructor(private readonly deps: LinkServiceDeps) {}
+
+  async create(input: CreateLinkInput): Promise<LinkRecord> {
+    const id = (this.deps.newId ?? randomUUID)();
+    const now = this.deps.now().toISOString();
+    const preset = REMOTE_PRESETS[input.remoteKind];
+    const base = normalizeBase(input.applicationUrl);
+    const o = input.outgoing ?? {};
+    const tenant = o.tenant ?? null;
+    const record: LinkRecord = {
+      id,
+      name: input.name,
+      remoteKind: input.remoteKind,
+      applicationUrl: base,
+      displayUrl: input.displayUrl === undefined ? null : normalizeBase(input.displayUrl),
+      authKind: input.authKind,
+      status: 'needs-configuration',
+      statusReason: null,
+      outgoing: {
+        clientId: o.clientId ?? null,
+        clientSecretSetAt: null,
+        clientSecretLast4: null,
+        scopes: dedupe(o.scopes ?? [...preset.defaultScopes]),
+        authorizationEndpoint: o.authorizationEndpoint ?? defaultEndpoint(input.remoteKind, 'authorization', base, tenant),
+        tokenEndpoint: o.tokenEndpoint ?? defaultEndpoint(input.remoteKind, 'token', base, tenant),
+        revocationEndpoint: o.revocationEndpoint ?? defaultEndpoint(input.remoteKind, 'revocation', base, tenant),
+        apiProbeUrl: o.apiProbeUrl ?? null,
+        tenant,
+        grantType: o.grantType ?? preset.defaultGrant,
+      },
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    if (o.clientSecret !== undefined) setFingerprint(record, o.clientSecret, now);
+    this.validate(record);
+    record.status = nextStatus(record, null, true);
+    await this.deps.vault.withFreshKeys(async () => {
+      await this.deps.store.links.create(record, await this.secretChanges(id, o.clientSecret));
+    });
+    return record;
+  }
+
+  async get(id: string): Promise<LinkRecord> {
+    const record = await this.deps.store.links.get(id);
+    if (record === undefined) throw new HttpError('NOT_FOUND', `No link with id ${id}.`);
+    return record;
+  }
+
+  async update(id: string, patch: UpdateLinkInput): Promise<LinkRecord> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.get(id);
+      const next = this.applyPatch(current, patch);
+      try {
+        await this.deps.vault.withFreshKeys(async () => {
+          await this.deps.store.links.update(next, current.version, await this.secretChanges(id, patch.outgoing?.clientSecret));
+        });
+        return next;
+      } catch (error) {
+        // Another writer got there first: apply the patch again to what they wrote.
+        if (error instanceof StoreError && error.code === 'CONFLICT' && attempt < UPDATE_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.deps.store.links.delete(id))) throw new HttpError('NOT_FOUND', `No link with id ${id}.`);
+  }
+
+  private applyPatch(current: LinkRecord, patch: UpdateLinkInput): LinkRecord {
+    const now = this.deps.now().toISOString();
+    const o = patch.outgoing ?? {};
+    const base = patch.applicationUrl === undefined ? current.applicationUrl : normalizeBase(patch.applicationUrl);
+    const tenant = o.tenant === undefined ? current.outgoing.tenant : o.tenant;
+    const kind = current.remoteKind as CreateLinkInput['remoteKind'];
+    // Endpoints that were the preset's defaults follow the base URL and tenant when they change;
+    // endpoints the admin typed stay as typed.
+    const follow = (which: 'authorization' | 'token' | 'revocation', value: string | null): string | null =>
+      value === defaultEndpoint(kind, which, current.applicationUrl, current.outgoing.tenant) ? defaultEndpoint(kind, which, base, tenant) : value;
+    const next: LinkRecord = {
+      ...current,
+      name: patch.name ?? current.name,
+      applicationUrl: base,
+      displayUrl: patch.displayUrl === undefined ? current.displayUrl : patch.displayUrl === null ? null : normalizeBase(patch.displayUrl),
+      authKind: patch.authKind ?? current.authKind,
+      outgoing: {
+        ...current.outgoing,
+        clientId: o.clientId === undefined ? current.outgoing.clientId : o.clientId,
+        scopes: o.scopes === undefined ? current.outgoing.scopes : dedupe(o.scopes),
+        authorizationEndpoint: o.authorizationEndpoint ?? follow('authorization', current.outgoing.authorizationEndpoint),
+        tokenEndpoint: o.tokenEndpoint ?? follow('token', current.outgoing.tokenEndpoint),
+        revocationEndpoint: o.revocationEndpoint === undefined ? follow('revocation', current.outgoing.revocationEndpoint) : o.revocationEndpoint,
+        apiProbeUrl: o.apiProbeUrl === undefined ? current.outgoing.apiProbeUrl : o.apiProbeUrl,
+        tenant,
+        grantType: o.grantType ?? current.outgoing.grantType,
+      },
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    if (o.clientSecret === null) {
+      next.outgoing.clientSecretSetAt = null;
+      next.outgoing.clientSecretLast4 = null;
+    } else if (o.clientSecret !== undefined) {
+      setFingerprint(next, o.clientSecret, now);
+    }
+    this.validate(next);
+    const credentialsChanged =
+      o.clientSecret !== undefined ||
+      next.outgoing.clientId !== current.outgoing.clientId ||
+      next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint ||
+      next.outgoing.scopes.join(' ') !== current.outgoing.scopes.join(' ') ||
+      next.authKind !== current.authKind;
+    next.status = nextStatus(next, current.status as LinkStatus, credentialsChanged);
+    if (next.status !== current.status) next.statusReason = null;
+    return next;
+  }
+
+  private validate(record: LinkRecord): void {
+    const issues: ApiIssue[] = [];
+    const urls: [string, string | null][] = [
+      ['applicationUrl', record.applicationUrl],
+      ['displayUrl', record.displayUrl],
+      ['outgoing.authorizationEndpoint', record.outgoing.authorizationEndpoint],
+      ['outgoing.tokenEndpoint', record.outgoing.tokenEndpoint],
+      ['outgoing.revocationEndpoint', record.outgoing.revocationEndpoint],
+      ['outgoing.apiProbeUrl', record.outgoing.apiProbeUrl],
+    ];
+    let policyCode: 'INSECURE_URL' | 'HOST_NOT_ALLOWED' | undefined;
+    for (const [path, value] of urls) {
+      if (value === null) continue;
+      const verdict = this.deps.policy.check(value);
+      if (!verdict.ok) {
+        issues.push({ path, message: verdict.reason });
+        if (verdict.code !== 'URL_INVALID') policyCode ??= verdict.code;
+      }
+    }
+    if (issues.length > 0 && policyCode !== undefined) {
+      throw new HttpError(policyCode, 'The link names a URL the connector is not allowed to call.', issues);
+    }
+    issues.push(
+      ...linkRuleViolations({
+        remoteKind: record.remoteKind as CreateLinkInput['remoteKind'],
+        authKind: record.authKind as CreateLinkInput['authKind'],
+        scopes: record.outgoing.scopes,
+        authorizationEndpoint: record.outgoing.authorizationEndpoint,
+        tokenEndpoint: record.outgoing.tokenEndpoint,
+        grantType: record.outgoing.grantType,
+      }),
+    );
+    if (issues.length > 0) throw validationFailed(issues, 'The link is not valid for this kind of remote.');
+  }
+
+  private async secretChanges(id: string, secret: string | null | undefined): Promise<SecretChanges | undefined> {
+    if (secret === undefined) return undefined;
+    if (secret === null) return { delete: [CLIENT_SECRET_FIELD] };
+    return { put: [{ field: CLIENT_SECRET_FIELD, sealed: await this.deps.vault.seal(id, CLIENT_SECRET_FIELD, secret) }] };
+  }
+}
+
+/**
+ * The status a link has after a configuration change. Runtime states (connected, failing, needs
+ * re-authorization) are set by the token and test machinery; configuration only moves a link
+ * between "outgoing only", "needs configuration" and "needs authorization".
+ */
+export function nextStatus(record: LinkRecord, previous: LinkStatus | null, credentialsChanged: boolean): LinkStatus {
+  if (record.authKind === 'none') return 'outgoing-only';
+  if (record.outgoing.clientId === null || record.outgoing.clientSecretSetAt === null) return 'needs-configuration';
+  if (previous === null || credentialsChanged || previous === 'needs-configuration' || previous === 'outgoing-only') return 'needs-authorization';
+  return previous;
+}
+
+function setFingerprint(record: LinkRecord, secret: string, now: string): void {
+  record.outgoing.clientSecretSetAt = now;
+  record.outgoing.clientSecretLast4 = secret.length >= FINGERPRINT_MIN_LENGTH ? secret.slice(-4) : null;
+}
+
+function defaultEndpoint(kind: CreateLinkInput['remoteKind'], which: 'authorization' | 'token' | 'revocation', base: string, tenant: string | null): string | null {
+  const endpoints = REMOTE_PRESETS[kind].endpoints;
+  const template = endpoints?.[which];
+  return template === undefined ? null : expandEndpoint(template, { base, tenant: tenant ?? undefined });
+}
+
+function normalizeBase(url: string): string {
+  const parsed = new URL(url);
+  parsed.search = '';
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+function dedupe(scopes: string[]): string[] {
+  return [...new Set(scopes)];
+}

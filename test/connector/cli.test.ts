@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../connector/src/cli';
+import { loadConfig } from '../../connector/src/config';
+import { createLogger } from '../../connector/src/observability/logger';
+import { openApp } from '../../connector/src/runtime';
+import { LeakWatch } from '../helpers/leak-watch';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/applinks-connector.js');
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv, watch?: LeakWatch) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { env, cwd: ROOT, out: (l) => out.push(l), err: (l) => err.push(l) });
+  watch?.record(out.join('\n'));
+  watch?.record(err.join('\n'));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('applinks-connector CLI', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cli-test-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it.each([[[]], [['serve']], [['links']], [['links', 'list']], [['rotate-key']]])('prints help for %j', async (argv) => {
+    const result = await cli([...argv, '--help'], {});
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Usage: applinks-connector/);
+  });
+
+  it('lists no links on a fresh store, creating the key file and database in the data directory', async () => {
+    const result = await cli(['links', 'list'], { CONNECTOR_DATA_DIR: dataDir });
+    expect(result).toMatchObject({ code: 0, out: expect.stringContaining('No links yet') });
+  });
+
+  it('exits 2 with the variable named when the configuration is invalid', async () => {
+    const result = await cli(['links', 'list'], { CONNECTOR_DATA_DIR: dataDir, CONNECTOR_MASTER_KEY: 'short' });
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('CONNECTOR_MASTER_KEY');
+  });
+
+  it('lists links and rotates the key of a store the connector uses, never printing a secret', async () => {
+    const watch = new LeakWatch();
+    const masterKey = randomBytes(32).toString('base64');
+    watch.secret(masterKey);
+    const secret = watch.secret('cli-test-client-secret-ABCDEFGH');
+    const env = { CONNECTOR_DATA_DIR: dataDir, CONNECTOR_MASTER_KEY: masterKey };
+    // The connector serves this store while the CLI works on it, as an operator would do it.
+    const second = await startTestConnectorWithKey(env, watch);
+    const created = await second.request({
+      method: 'POST',
+      url: '/v1/links',
+      payload: { name: 'Bitbucket DC', remoteKind: 'bitbucket', applicationUrl: 'https://bitbucket.example.com', outgoing: { clientId: 'id', clientSecret: secret } },
+    });
+    expect(created.statusCode).toBe(201);
+
+    const list = await cli(['links', 'list'], env, watch);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/Bitbucket DC\s+bitbucket\s+needs-authorization\s+https:\/\/bitbucket.example.com/);
+    const json = await cli(['links', 'list', '--json'], env, watch);
+    expect(JSON.parse(json.out)).toHaveLength(1);
+
+    // Rotation runs in "another process" while the app keeps serving the same store.
+    const rotated = await cli(['rotate-key', '--grace-ms', '0'], env, watch);
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toContain('data key 2 is active; 1 secrets re-encrypted; retired data keys: 1');
+    const id = (created.json() as { id: string }).id;
+    const sealed = await second.store.secrets.get(id, 'clientSecret');
+    expect(sealed?.keyVersion).toBe(2);
+    await expect(second.vault.open(id, 'clientSecret', sealed!)).resolves.toBe(secret);
+    expect((await second.request({ method: 'GET', url: `/v1/links/${id}` })).statusCode).toBe(200);
+    await second.close();
+    expect(watch.leaks()).toEqual([]);
+  });
+
+  it('serve starts on the embedded SQLite store, prints where it listens, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, CONNECTOR_DATA_DIR: dataDir, CONNECTOR_PORT: '0', CONNECTOR_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listen line in time: ${stderr}`)), 20_000);
+      child.stderr.on('data', () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+    });
+    const health = await fetch(`${url}/readyz`);
+    expect(await health.json()).toEqual({ status: 'ready', store: 'sqlite' });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stderr).toContain('store: SQLite in');
+    expect(stdout).toContain('"msg":"shutting down"');
+    // The log is JSON lines from pino.
+    expect(stdout.split('\n').filter(Boolean).every((line) => line.startsWith('{'))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
+
+async function startTestConnectorWithKey(env: Record<string, string>, watch: LeakWatch) {
+  const config = loadConfig({ ...env, CONNECTOR_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123456789' }, ROOT);
+  const { app, runtime } = await openApp(config, createLogger('debug', watch.stream));
+  return {
+    store: runtime.store,
+    vault: runtime.vault,
+    request: async (opts: { method: 'GET' | 'POST'; url: string; payload?: object }) => {
+      const res = await app.inject({ ...opts, headers: { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' } });
+      watch.record(res.body);
+      return res;
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createStore } from '../../../connector/src/storage';
+import type { Store } from '../../../connector/src/storage/store';
+import { VaultError } from '../../../connector/src/vault/errors';
+import { loadMasterKey, masterKeyId, type MasterKey } from '../../../connector/src/vault/master-key';
+import { rotateDataKey, rotateMasterKey } from '../../../connector/src/vault/rotation';
+import { Vault } from '../../../connector/src/vault/vault';
+import { createTestDatabase, dumpDatabase } from '../../helpers/postgres';
+
+const masterKey = (): MasterKey => {
+  const key = randomBytes(32);
+  return { key, id: masterKeyId(key), source: 'environment' };
+};
+
+/** Opens the same database the way a second process (a replica, the CLI) would. */
+interface Env {
+  store: Store;
+  reopen(): Store;
+  dump(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+async function openEnv(dialect: 'sqlite' | 'postgres'): Promise<Env> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vault-test-'));
+  if (dialect === 'sqlite') {
+    const opened: Store[] = [];
+    const open = () => {
+      const s = createStore({ dataDir });
+      opened.push(s);
+      return s;
+    };
+    const store = open();
+    await store.migrate();
+    return {
+      store,
+      reopen: open,
+      // Everything on disk: the database file and its WAL, read as bytes.
+      dump: async () => readdirSync(dataDir).map((f) => readFileSync(path.join(dataDir, f)).toString('latin1')).join('\n'),
+      cleanup: async () => {
+        for (const s of opened) await s.close().catch(() => undefined);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const db = await createTestDatabase();
+  const opened: Store[] = [];
+  const open = () => {
+    const s = createStore({ dataDir, databaseUrl: db.url });
+    opened.push(s);
+    return s;
+  };
+  const store = open();
+  await store.migrate();
+  return {
+    store,
+    reopen: open,
+    dump: () => dumpDatabase(db.url),
+    cleanup: async () => {
+      for (const s of opened) await s.close().catch(() => undefined);
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('vault on %s', (dialect) => {
+  let env: Env;
+  let key: MasterKey;
+  let vault: Vault;
+
+  beforeEach(async () => {
+    env = await openEnv(dialect);
+    key = masterKey();
+    vault = new Vault({ store: env.store, masterKey: key });
+    await vault.init();
+  });
+  afterEach(async () => {
+    await env.cleanup();
+  });
+
+  it('opens what it sealed, and the ciphertext names its data-key version', async () => {
+    const sealed = await vault.seal('link-1', 'clientSecret', 'héllo wörld');
+    expect(sealed.ciphertext).toMatch(/^av1:1:/);
+    expect(sealed.keyVersion).toBe(1);
+    await expect(vault.open('link-1', 'clientSecret', sealed)).resolves.toBe('héllo wörld');
+  });
+
+  it('refuses a ciphertext moved to another record or another field', async () => {
+    const sealed = await vault.seal('link-1', 'clientSecret', 'top secret');
+    await expect(vault.open('link-2', 'clientSecret', sealed)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    await expect(vault.open('link-1', 'refreshToken', sealed)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    // Boundaries between id and field cannot be shifted either.
+    const shifted = await vault.seal('a:b', 'c', 'x');
+    await expect(vault.open('a', 'b:c', shifted)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+  });
+
+  it('rejects every single-byte tampering of iv, body and tag, and a relabelled key version', async () => {
+    const sealed = await vault.seal('link-1', 'clientSecret', 'a secret that matters');
+    const [format, version, iv, body] = sealed.ciphertext.split(':') as [string, string, string, string];
+    for (const [part, value] of [['iv', iv], ['body', body]] as const) {
+      const bytes = Buffer.from(value, 'base64url');
+      for (let i = 0; i < bytes.length; i += 1) {
+        const copy = Buffer.from(bytes);
+        copy[i] = (copy[i] ?? 0) ^ 0x01;
+        const tampered = part === 'iv' ? [format, version, copy.toString('base64url'), body] : [format, version, iv, copy.toString('base64url')];
+        await expect(vault.open('link-1', 'clientSecret', { keyVersion: 1, ciphertext: tampered.join(':') })).rejects.toBeInstanceOf(VaultError);
+      }
+    }
+    await env.store.vaultKeys.insert(vault.wrapNewKey(2));
+    await expect(vault.open('link-1', 'clientSecret', { keyVersion: 2, ciphertext: [format, '2', iv, body].join(':') })).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    await expect(vault.open('link-1', 'clientSecret', { keyVersion: 1, ciphertext: 'not-a-ciphertext' })).rejects.toMatchObject({ code: 'MALFORMED_CIPHERTEXT' });
+  });
+
+  it('refuses to start with a master key other than the one that protects the store', async () => {
+    const other = new Vault({ store: env.store, masterKey: masterKey() });
+    await expect(other.init()).rejects.toMatchObject({ code: 'MASTER_KEY_MISMATCH' });
+  });
+
+  it('after rotate-key every secret still reads and none is under the old key', async () => {
+    const secrets = new Map<string, string>();
+    for (let i = 0; i < 25; i += 1) {
+      const value = `secret-${i}-${randomBytes(8).toString('hex')}`;
+      secrets.set(`link-${i}`, value);
+      await env.store.secrets.put(`link-${i}`, 'clientSecret', await vault.seal(`link-${i}`, 'clientSecret', value));
+    }
+    const report = await rotateDataKey({ store: env.store, vault, graceMs: 0, batchSize: 7 });
+    expect(report).toMatchObject({ newVersion: 2, rewrapped: 25, retiredVersions: [1], remainingOldVersions: [] });
+    expect([...(await env.store.secrets.countByKeyVersion()).entries()]).toEqual([[2, 25]]);
+    expect((await env.store.vaultKeys.list()).map((k) => k.version)).toEqual([2]);
+    const fresh = new Vault({ store: env.reopen(), masterKey: key });
+    await fresh.init();
+    for (const [owner, value] of secrets) {
+      const sealed = await env.store.secrets.get(owner, 'clientSecret');
+      expect(sealed?.keyVersion).toBe(2);
+      await expect(fresh.open(owner, 'clientSecret', sealed!)).resolves.toBe(value);
+    }
+  });
+
+  it('rotates while another replica keeps writing with the keys it had: nothing is lost', async () => {
+    const replicaStore = env.reopen();
+    // The replica never refreshes on its own during the test: the worst case.
+    const replica = new Vault({ store: replicaStore, masterKey: key, refreshIntervalMs: 60_000 });
+    await replica.init();
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 40; i += 1) {
+      expected.set(`l${i}`, `v0-${i}`);
+      await env.store.secrets.put(`l${i}`, 'clientSecret', await vault.seal(`l${i}`, 'clientSecret', `v0-${i}`));
+    }
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      while (writing) {
+        const i = writes % 40;
+        const value = `v${writes}-${i}`;
+        await replica.withFreshKeys(async () => replicaStore.secrets.put(`l${i}`, 'clientSecret', await replica.seal(`l${i}`, 'clientSecret', value)));
+        expected.set(`l${i}`, value);
+        writes += 1;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const report = await rotateDataKey({ store: env.store, vault, graceMs: 0, batchSize: 5 });
+    writing = false;
+    await writer;
+    expect(writes).toBeGreaterThan(0);
+    // Writes the replica made after the rotation are retried under the new key.
+    const reader = new Vault({ store: env.reopen(), masterKey: key });
+    await reader.init();
+    for (const [owner, value] of expected) {
+      const sealed = await env.store.secrets.get(owner, 'clientSecret');
+      await expect(reader.open(owner, 'clientSecret', sealed!)).resolves.toBe(value);
+    }
+    if (report.remainingOldVersions.length === 0) {
+      expect([...(await env.store.secrets.countByKeyVersion()).keys()].every((v) => v >= report.newVersion)).toBe(true);
+    }
+  });
+
+  it('master-key rotation re-wraps the data keys: the new key opens everything, the old one no longer starts', async () => {
+    await env.store.secrets.put('link-1', 'clientSecret', await vault.seal('link-1', 'clientSecret', 'survives'));
+    const next = masterKey();
+    await rotateMasterKey({ store: env.store, vault, next });
+    const withNew = new Vault({ store: env.reopen(), masterKey: next });
+    await withNew.init();
+    await expect(withNew.open('link-1', 'clientSecret', (await env.store.secrets.get('link-1', 'clientSecret'))!)).resolves.toBe('survives');
+    const withOld = new Vault({ store: env.reopen(), masterKey: key });
+    await expect(withOld.init()).rejects.toMatchObject({ code: 'MASTER_KEY_MISMATCH' });
+    // The running vault keeps serving with the data keys it already holds.
+    await vault.refresh();
+    await expect(vault.open('link-1', 'clientSecret', (await env.store.secrets.get('link-1', 'clientSecret'))!)).resolves.toBe('survives');
+  });
+
+  it('leaves no secret plaintext and no master key in the database', async () => {
+    const plain = `plaintext-marker-${randomBytes(12).toString('hex')}`;
+    for (let i = 0; i < 5; i += 1) await env.store.secrets.put(`link-${i}`, 'clientSecret', await vault.seal(`link-${i}`, 'clientSecret', plain));
+    await rotateDataKey({ store: env.store, vault, graceMs: 0 });
+    const dump = await env.dump();
+    expect(dump.length).toBeGreaterThan(1000);
+    expect(dump).toContain('av1:2:');
+    expect(dump).not.toContain(plain);
+    expect(dump).not.toContain(Buffer.from(plain).toString('base64'));
+    expect(dump).not.toContain(key.key.toString('base64'));
+    expect(dump).not.toContain(key.key.toString('latin1'));
+  });
+});
+
+describe('master key source', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'master-key-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates master.key with mode 0600 on first start and reads the same key afterwards', async () => {
+    const first = await loadMasterKey({ dataDir: path.join(dir, 'data') });
+    expect(first.source).toBe('key-file-created');
+    expect(statSync(path.join(dir, 'data', 'master.key')).mode & 0o777).toBe(0o600);
+    const second = await loadMasterKey({ dataDir: path.join(dir, 'data') });
+    expect(second.source).toBe('key-file');
+    expect(second.key.equals(first.key)).toBe(true);
+  });
+
+  it('creates exactly one key when two processes start at once', async () => {
+    const [a, b] = await Promise.all([loadMasterKey({ dataDir: dir }), loadMasterKey({ dataDir: dir })]);
+    expect(a.key.equals(b.key)).toBe(true);
+  });
+
+  it('refuses a key file other users can read, and says how to fix it', async () => {
+    writeFileSync(path.join(dir, 'master.key'), randomBytes(32).toString('base64'));
+    chmodSync(path.join(dir, 'master.key'), 0o644);
+    await expect(loadMasterKey({ dataDir: dir })).rejects.toThrow(/chmod 600/);
+  });
+
+  it('prefers CONNECTOR_MASTER_KEY and insists on 32 bytes', async () => {
+    const key = randomBytes(32);
+    const loaded = await loadMasterKey({ dataDir: dir, fromEnvironment: key.toString('base64') });
+    expect(loaded.source).toBe('environment');
+    expect(loaded.key.equals(key)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    await expect(loadMasterKey({ dataDir: dir, fromEnvironment: randomBytes(16).toString('base64') })).rejects.toThrow(/32 bytes/);
+    await expect(loadMasterKey({ dataDir: dir, fromEnvironment: 'not base64!' })).rejects.toMatchObject({ code: 'MASTER_KEY_INVALID' });
+  });
+});
