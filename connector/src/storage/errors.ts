@@ -60,3 +60,30 @@ export function keySetChangedError(): StoreError {
 export function checkDistinctVersions(versions: number[]): void {
   if (new Set(versions).size !== versions.length) throw new TypeError('replaceAll was given the same key version twice');
 }
+
+export function tokenNotFoundError(): StoreError {
+  return new StoreError('NOT_FOUND', 'No tokens are stored for this credential (any more); authorize the link again.');
+}
+
+export const AUTH_STATE_EXISTS_MESSAGE = 'An authorization request with this id already exists; start the authorization again.';
+export const CONSUMER_EXISTS_MESSAGE = 'A consumer with this id already exists.';
+
+/** The metadata-only write may not say otherwise than the sealed tokens; only `save` changes them. */
+export function refreshTokenFlagError(): TypeError {
+  return new TypeError('saveRecord cannot change hasRefreshToken: save the tokens with save() instead');
+}
+
+export function accessAfterReleaseError(): Error {
+  return new Error('The TokenAccess given to withLock was used after its work settled; the lock no longer covers it.');
+}
+
+export function lockedWorkRolledBackError(): StoreError {
+  return new StoreError(
+    'CONFLICT',
+    'A statement in the locked work failed, so the database rolled back everything the work wrote; read the credential again and retry.',
+  );
+}
+
+export function missingVerifierError(): Error {
+  return new Error('An authorization request has no sealed PKCE verifier in secrets; was the database changed by hand?');
+}

@@ -12,6 +12,17 @@
  *   sealed under a key that was deleted meanwhile cannot be written (the adapter reports
  *   STALE_KEY_VERSION). Key rotation's safety rests on this constraint.
  * - `settings`: small named JSON values.
+ * - `tokens` (0002): one row per credential (link, subject) with the token record's metadata; the
+ *   tokens themselves are secrets under `tokenOwnerId(linkId, subject)`, so key rotation re-wraps
+ *   them like any other secret and the foreign key above guards them too. Indexed on
+ *   (state, refresh_at) for the refresh scheduler.
+ * - `auth_states` (0003): pending authorization requests; the PKCE verifier is a secret under
+ *   `authStateOwnerId(id)`.
+ * - `consumers` (0004): DC-side programs, with only the hash of their API key.
+ *
+ * `tokens` and `auth_states` reference `links` with ON DELETE CASCADE. The adapters delete a link's
+ * rows (and their secrets, which no foreign key can reach) themselves; the cascade is the backstop,
+ * and the reference is what keeps a write for a link deleted meanwhile from leaving rows behind.
  *
  * Timestamps are ISO 8601 text (see `TimestampSchema`); text columns compare bytewise in both
  * dialects (PostgreSQL columns use the "C" collation) so lists come back in the same order.
@@ -59,6 +70,56 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: '0002_tokens',
+    sql: `
+      CREATE TABLE tokens (
+        link_id           TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject           TEXT NOT NULL,
+        token_type        TEXT NOT NULL,
+        scopes            TEXT NOT NULL CHECK (json_valid(scopes)),
+        obtained_at       TEXT NOT NULL,
+        expires_at        TEXT NOT NULL,
+        refresh_at        TEXT NOT NULL,
+        has_refresh_token INTEGER NOT NULL CHECK (has_refresh_token IN (0, 1)),
+        state             TEXT NOT NULL CHECK (state IN ('valid', 'needs-reauthorization')),
+        failure_count     INTEGER NOT NULL CHECK (failure_count >= 0),
+        next_attempt_at   TEXT,
+        last_error_code   TEXT,
+        updated_at        TEXT NOT NULL,
+        PRIMARY KEY (link_id, subject)
+      ) STRICT;
+      CREATE INDEX tokens_state_refresh_at ON tokens (state, refresh_at);
+    `,
+  },
+  {
+    id: '0003_auth_states',
+    sql: `
+      CREATE TABLE auth_states (
+        id         TEXT NOT NULL PRIMARY KEY,
+        link_id    TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at    TEXT
+      ) STRICT;
+      CREATE INDEX auth_states_link_id ON auth_states (link_id);
+      CREATE INDEX auth_states_created_at ON auth_states (created_at);
+    `,
+  },
+  {
+    id: '0004_consumers',
+    sql: `
+      CREATE TABLE consumers (
+        id         TEXT NOT NULL PRIMARY KEY,
+        name       TEXT NOT NULL,
+        key_hash   TEXT NOT NULL,
+        link_ids   TEXT NOT NULL CHECK (json_valid(link_ids)),
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
+    `,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -95,6 +156,56 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         key   text COLLATE "C" NOT NULL PRIMARY KEY,
         value jsonb NOT NULL
       );
+    `,
+  },
+  {
+    id: '0002_tokens',
+    sql: `
+      CREATE TABLE tokens (
+        link_id           text COLLATE "C" NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject           text COLLATE "C" NOT NULL,
+        token_type        text NOT NULL,
+        scopes            jsonb NOT NULL,
+        obtained_at       text COLLATE "C" NOT NULL,
+        expires_at        text COLLATE "C" NOT NULL,
+        refresh_at        text COLLATE "C" NOT NULL,
+        has_refresh_token boolean NOT NULL,
+        state             text COLLATE "C" NOT NULL CHECK (state IN ('valid', 'needs-reauthorization')),
+        failure_count     integer NOT NULL CHECK (failure_count >= 0),
+        next_attempt_at   text COLLATE "C",
+        last_error_code   text,
+        updated_at        text COLLATE "C" NOT NULL,
+        PRIMARY KEY (link_id, subject)
+      );
+      CREATE INDEX tokens_state_refresh_at ON tokens (state, refresh_at);
+    `,
+  },
+  {
+    id: '0003_auth_states',
+    sql: `
+      CREATE TABLE auth_states (
+        id         text COLLATE "C" NOT NULL PRIMARY KEY,
+        link_id    text COLLATE "C" NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject    text COLLATE "C" NOT NULL,
+        created_at text COLLATE "C" NOT NULL,
+        expires_at text COLLATE "C" NOT NULL,
+        used_at    text COLLATE "C"
+      );
+      CREATE INDEX auth_states_link_id ON auth_states (link_id);
+      CREATE INDEX auth_states_created_at ON auth_states (created_at);
+    `,
+  },
+  {
+    id: '0004_consumers',
+    sql: `
+      CREATE TABLE consumers (
+        id         text COLLATE "C" NOT NULL PRIMARY KEY,
+        name       text NOT NULL,
+        key_hash   text NOT NULL,
+        link_ids   jsonb NOT NULL,
+        created_at text COLLATE "C" NOT NULL
+      );
+      CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
     `,
   },
 ];

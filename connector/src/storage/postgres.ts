@@ -4,41 +4,88 @@
  * Concurrency rests on the database, never on this process: updates name the version they read in
  * their WHERE clause (under READ COMMITTED a concurrent update makes the second one match no row),
  * secrets carry a foreign key to their data key, and migrations run under a transaction-scoped
- * advisory lock so replicas starting together apply them once.
+ * advisory lock so replicas starting together apply them once. A credential's lock
+ * (`tokens.withLock`) is a transaction-scoped advisory lock too, and token changes reach the other
+ * replicas through NOTIFY (see `postgres-changes.ts`).
  */
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { ChangeListeners, encodeNotification, type BackgroundErrorHandler, type TokenChange } from './changes';
 import {
+  accessAfterReleaseError,
+  AUTH_STATE_EXISTS_MESSAGE,
   checkDistinctVersions,
   closedStoreError,
   conflictError,
+  CONSUMER_EXISTS_MESSAGE,
   KEY_VERSION_EXISTS_MESSAGE,
   keySetChangedError,
   LINK_EXISTS_MESSAGE,
   linkNotFoundError,
+  lockedWorkRolledBackError,
+  missingVerifierError,
+  refreshTokenFlagError,
+  tokenNotFoundError,
   toStoreError,
   type DriverFailure,
   type ErrorMeaning,
 } from './errors';
+import { KeyedMutex, Semaphore } from './locks';
 import { pendingMigrations, POSTGRES_MIGRATIONS } from './migrations';
+import { ChangeFeed, TOKEN_CHANNEL } from './postgres-changes';
 import {
+  authStateFromRow,
+  checkAuthStateRecord,
   checkKeyVersion,
   checkLimit,
   checkNextVersion,
+  checkTimestamp,
+  checkTokenSecrets,
   checkVaultKeyRow,
+  consumerFromRow,
   countFromRow,
   decodeCursor,
+  hasRefreshTokenFromRow,
+  idFromRow,
   keyVersionCountFromRow,
   linkFromRow,
+  lockAcquiredFromRow,
+  notConsumed,
   sealedFromRow,
   secretFromRow,
   settingFromRow,
   settingToJson,
+  storedTokenFromRow,
+  subjectFromRow,
+  toConsumerColumns,
+  tokenFromRow,
+  tokenStateCountFromRow,
   toLinkColumns,
   toPage,
+  toTokenColumns,
   vaultKeyFromRow,
   versionFromRow,
+  type TokenColumns,
 } from './records';
-import type { LinkRecord, SealedSecret, SecretChanges, Store, VaultKeyRow } from './store';
+import {
+  ACCESS_TOKEN_FIELD,
+  authStateOwnerId,
+  CODE_VERIFIER_FIELD,
+  REFRESH_TOKEN_FIELD,
+  tokenOwnerId,
+  type AuthStateRecord,
+  type ConsumeResult,
+  type ConsumerRecord,
+  type LinkRecord,
+  type LockResult,
+  type SealedSecret,
+  type SecretChanges,
+  type Store,
+  type TokenAccess,
+  type TokenRecord,
+  type TokenSecrets,
+  type VaultKeyRow,
+} from './store';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -48,6 +95,13 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** The clock for `updated_at` of secrets. */
   now?: () => Date;
+  /**
+   * How many pooled connections `tokens.withLock` may hold at once (each holds one for the whole
+   * of its work). Defaults to half the pool, so the work itself and everything else still find one.
+   */
+  lockConnections?: number;
+  /** Failures nobody awaits (a change listener that threw, the notification connection dropping): pass the logger. */
+  onBackgroundError?: BackgroundErrorHandler;
 }
 
 type Query = (text: string, params?: unknown[]) => Promise<pg.QueryResult>;
@@ -59,6 +113,28 @@ const SECRET_WRITE: ErrorMeaning = { secretKeyVersion: true };
 const MIGRATION_LOCK_KEY = '7021793235870788467';
 
 const LINK_COLUMNS = 'id, created_at, updated_at, version, document::text AS document';
+const TOKEN_COLUMNS = `t.link_id, t.subject, t.token_type, t.scopes::text AS scopes, t.obtained_at, t.expires_at, t.refresh_at,
+  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at`;
+const AUTH_STATE_COLUMNS = 'id, link_id, subject, created_at, expires_at, used_at';
+const CONSUMER_COLUMNS = 'id, name, key_hash, link_ids::text AS link_ids, created_at';
+
+/** The values of a token record in the order of the $1..$13 placeholders below. */
+function tokenParams(c: TokenColumns): unknown[] {
+  return [
+    c.linkId, c.subject, c.tokenType, c.scopes, c.obtainedAt, c.expiresAt, c.refreshAt,
+    c.hasRefreshToken, c.state, c.failureCount, c.nextAttemptAt, c.lastErrorCode, c.updatedAt,
+  ];
+}
+
+/**
+ * Where token writes happen: on their own (a transaction each, from the pool) or inside
+ * `withLock` (the lock's transaction). `changes` collects the credentials written, for the local
+ * listeners once the enclosing transaction has committed.
+ */
+interface TokenScope {
+  read: Query;
+  write<T>(meaning: ErrorMeaning, work: (q: Query, changes: TokenChange[]) => Promise<T>): Promise<T>;
+}
 
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const pool = new pg.Pool({
@@ -71,6 +147,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   pool.on('error', () => undefined);
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   let closing: Promise<void> | undefined;
+
+  const onBackgroundError = options.onBackgroundError ?? (() => undefined);
+  const listeners = new ChangeListeners(onBackgroundError);
+  const origin = randomUUID();
+  const feed = new ChangeFeed({
+    connectionString: options.connectionString,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    origin,
+    listeners,
+    onError: onBackgroundError,
+  });
+  const localLocks = new KeyedMutex();
+  const lockSlots = new Semaphore(options.lockConnections ?? Math.max(1, Math.floor((options.poolSize ?? 10) / 2)));
 
   const mapped = (error: unknown, meaning: ErrorMeaning): unknown => toStoreError(error, classify(error), meaning, UNAVAILABLE_MESSAGE);
 
@@ -124,6 +213,202 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const applySecretChanges = async (q: Query, ownerId: string, changes: SecretChanges | undefined): Promise<void> => {
     for (const field of changes?.delete ?? []) await q('DELETE FROM secrets WHERE owner_id = $1 AND field = $2', [ownerId, field]);
     for (const { field, sealed } of changes?.put ?? []) await putSecret(q, ownerId, field, sealed);
+  };
+
+  /**
+   * Inside a transaction: fails with NOT_FOUND unless the link exists, and keeps it from being
+   * deleted until the transaction ends (so `links.delete` finds what this transaction writes).
+   * KEY SHARE, the lock a foreign-key check takes, because it does not conflict with an update of
+   * the link: work under `withLock` updates the link's status through the pool meanwhile.
+   */
+  const requireLink = async (q: Query, linkId: string): Promise<void> => {
+    const { rowCount } = await q('SELECT 1 FROM links WHERE id = $1 FOR KEY SHARE', [linkId]);
+    if (rowCount === 0) throw linkNotFoundError();
+  };
+
+  /* ---- Tokens ---- */
+
+  /** Delivered by PostgreSQL when the enclosing transaction commits, dropped if it rolls back. */
+  const notifyChange = async (q: Query, change: TokenChange): Promise<void> => {
+    await q('SELECT pg_notify($1, $2)', [TOKEN_CHANNEL, encodeNotification(origin, change)]);
+  };
+
+  const getToken = async (read: Query, linkId: string, subject: string) => {
+    // One statement, so the record and its tokens come from one snapshot.
+    const { rows } = await read(
+      `SELECT ${TOKEN_COLUMNS},
+              a.key_version AS access_key_version, a.ciphertext AS access_ciphertext,
+              r.key_version AS refresh_key_version, r.ciphertext AS refresh_ciphertext
+       FROM tokens t
+       LEFT JOIN secrets a ON a.owner_id = $3 AND a.field = $4
+       LEFT JOIN secrets r ON r.owner_id = $3 AND r.field = $5
+       WHERE t.link_id = $1 AND t.subject = $2`,
+      [linkId, subject, tokenOwnerId(linkId, subject), ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD],
+    );
+    return rows[0] === undefined ? undefined : storedTokenFromRow(rows[0]);
+  };
+
+  const saveToken = async (q: Query, c: TokenColumns, secrets: TokenSecrets, changes: TokenChange[]): Promise<void> => {
+    await requireLink(q, c.linkId);
+    await q(
+      `INSERT INTO tokens (link_id, subject, token_type, scopes, obtained_at, expires_at, refresh_at,
+                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (link_id, subject) DO UPDATE SET
+         token_type = excluded.token_type, scopes = excluded.scopes, obtained_at = excluded.obtained_at,
+         expires_at = excluded.expires_at, refresh_at = excluded.refresh_at, has_refresh_token = excluded.has_refresh_token,
+         state = excluded.state, failure_count = excluded.failure_count, next_attempt_at = excluded.next_attempt_at,
+         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at`,
+      tokenParams(c),
+    );
+    const owner = tokenOwnerId(c.linkId, c.subject);
+    await putSecret(q, owner, ACCESS_TOKEN_FIELD, secrets.accessToken);
+    if (secrets.refreshToken === null) await q('DELETE FROM secrets WHERE owner_id = $1 AND field = $2', [owner, REFRESH_TOKEN_FIELD]);
+    else await putSecret(q, owner, REFRESH_TOKEN_FIELD, secrets.refreshToken);
+    const change = { linkId: c.linkId, subject: c.subject };
+    await notifyChange(q, change);
+    changes.push(change);
+  };
+
+  const saveTokenRecord = async (q: Query, c: TokenColumns): Promise<void> => {
+    // has_refresh_token in the WHERE clause: it follows the sealed tokens, which this write keeps.
+    const result = await q(
+      `UPDATE tokens SET token_type = $3, scopes = $4::jsonb, obtained_at = $5, expires_at = $6, refresh_at = $7,
+              state = $9, failure_count = $10, next_attempt_at = $11, last_error_code = $12, updated_at = $13
+       WHERE link_id = $1 AND subject = $2 AND has_refresh_token = $8`,
+      tokenParams(c),
+    );
+    if (result.rowCount !== 0) return;
+    const { rows } = await q('SELECT has_refresh_token FROM tokens WHERE link_id = $1 AND subject = $2', [c.linkId, c.subject]);
+    if (rows[0] === undefined) throw tokenNotFoundError();
+    if (hasRefreshTokenFromRow(rows[0]) !== c.hasRefreshToken) throw refreshTokenFlagError();
+  };
+
+  const tokenAccess = (scope: TokenScope): TokenAccess => ({
+    get: (linkId, subject) => getToken(scope.read, linkId, subject),
+    async save(record: TokenRecord, secrets: TokenSecrets) {
+      const c = toTokenColumns(record);
+      checkTokenSecrets(record, secrets);
+      await scope.write(SECRET_WRITE, (q, changes) => saveToken(q, c, secrets, changes));
+    },
+    async saveRecord(record: TokenRecord) {
+      const c = toTokenColumns(record);
+      await scope.write({}, (q) => saveTokenRecord(q, c));
+    },
+  });
+
+  /** Outside a lock: each write is a transaction of its own, announced locally once committed. */
+  const poolScope: TokenScope = {
+    read: (text, params) => query({}, text, params),
+    async write(meaning, work) {
+      const changes: TokenChange[] = [];
+      const result = await transaction(meaning, (q) => work(q, changes));
+      listeners.emit(changes);
+      return result;
+    },
+  };
+
+  /**
+   * Inside a lock: statements on the lock's client, in its transaction. Each write runs under a
+   * savepoint, so a failed write (STALE_KEY_VERSION, say) is undone on its own and leaves the
+   * transaction usable for what `work` does next, as a failed write outside a lock would. Writes
+   * run one at a time even if `work` starts several together, so savepoints never interleave.
+   */
+  const lockScope = (client: pg.PoolClient, isOpen: () => boolean, pending: TokenChange[]): TokenScope => {
+    const q: Query = async (text, params) => {
+      if (!isOpen()) throw accessAfterReleaseError();
+      return client.query(text, params);
+    };
+    const oneWriteAtATime = new Semaphore(1);
+    return {
+      async read(text, params) {
+        try {
+          return await q(text, params);
+        } catch (error) {
+          throw mapped(error, {});
+        }
+      },
+      async write(meaning, work) {
+        const release = await oneWriteAtATime.acquire();
+        try {
+          await q('SAVEPOINT token_write');
+          const changes: TokenChange[] = [];
+          try {
+            const result = await work(q, changes);
+            await q('RELEASE SAVEPOINT token_write');
+            pending.push(...changes);
+            return result;
+          } catch (error) {
+            // If even this fails, the connection is gone or the transaction aborted: COMMIT says so.
+            await client.query('ROLLBACK TO SAVEPOINT token_write').catch(() => undefined);
+            throw error;
+          }
+        } catch (error) {
+          throw mapped(error, meaning);
+        } finally {
+          release();
+        }
+      },
+    };
+  };
+
+  /**
+   * The lock's transaction on one pooled connection: BEGIN, the advisory lock (waiting for it, or
+   * trying it once), `work`, COMMIT. The lock is PostgreSQL's, so it holds across replicas, and it
+   * ends with the transaction, so a replica that dies cannot leave it taken.
+   */
+  const lockedTransaction = async <T>(key: string, wait: boolean, work: (access: TokenAccess) => Promise<T>): Promise<LockResult<T>> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw mapped(error, {});
+    }
+    // Statements of this function, as opposed to `work`'s own failures, which pass through as thrown.
+    const step = async (text: string, params?: unknown[]): Promise<pg.QueryResult> => {
+      try {
+        return await client.query(text, params);
+      } catch (error) {
+        throw mapped(error, {});
+      }
+    };
+    let broken: Error | undefined;
+    let open = true;
+    const pending: TokenChange[] = [];
+    try {
+      await step('BEGIN');
+      if (wait) {
+        await step('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+      } else {
+        const { rows } = await step('SELECT pg_try_advisory_xact_lock($1::bigint) AS acquired', [key]);
+        if (!lockAcquiredFromRow(rows[0])) {
+          await step('ROLLBACK');
+          return { acquired: false };
+        }
+      }
+      let value: T;
+      try {
+        value = await work(tokenAccess(lockScope(client, () => open, pending)));
+      } finally {
+        open = false;
+      }
+      // COMMIT of a transaction that a failed statement aborted ends it with ROLLBACK instead, and
+      // says so only in the command tag.
+      const commit = await step('COMMIT');
+      if (commit.command !== 'COMMIT') throw lockedWorkRolledBackError();
+      listeners.emit(pending);
+      return { acquired: true, value };
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // A connection that cannot roll back is not returned to the pool.
+        broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   };
 
   return {
@@ -186,12 +471,29 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       },
 
       async delete(id: string) {
-        return transaction({}, async (q) => {
-          // Secrets first: they are owned by the link, and nothing may outlive it.
-          await q('DELETE FROM secrets WHERE owner_id = $1', [id]);
+        const changes: TokenChange[] = [];
+        const deleted = await transaction({}, async (q) => {
+          // The link's row first: a token save or authorization request that has not committed yet
+          // holds KEY SHARE on it (`requireLink`), so this waits for it and the reads below see its
+          // rows; one that comes later finds no link and fails with NOT_FOUND.
+          await q('SELECT 1 FROM links WHERE id = $1 FOR UPDATE', [id]);
+          const subjects = (await q('SELECT subject FROM tokens WHERE link_id = $1', [id])).rows.map(subjectFromRow);
+          const stateIds = (await q('SELECT id FROM auth_states WHERE link_id = $1', [id])).rows.map(idFromRow);
+          // Secrets first: they are owned by the link, its credentials and its requests, and nothing may outlive it.
+          const owners = [id, ...subjects.map((subject) => tokenOwnerId(id, subject)), ...stateIds.map(authStateOwnerId)];
+          await q('DELETE FROM secrets WHERE owner_id = ANY($1::text[])', [owners]);
+          await q('DELETE FROM auth_states WHERE link_id = $1', [id]);
+          await q('DELETE FROM tokens WHERE link_id = $1', [id]);
+          for (const subject of subjects) {
+            const change = { linkId: id, subject };
+            await notifyChange(q, change);
+            changes.push(change);
+          }
           const result = await q('DELETE FROM links WHERE id = $1', [id]);
           return (result.rowCount ?? 0) > 0;
         });
+        listeners.emit(changes);
+        return deleted;
       },
     },
 
@@ -321,6 +623,152 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       },
     },
 
+    tokens: {
+      ...tokenAccess(poolScope),
+
+      async withLock<T>(linkId: string, subject: string, { wait }: { wait: boolean }, work: (access: TokenAccess) => Promise<T>) {
+        if (closing) throw closedStoreError();
+        const key = advisoryLockKey(linkId, subject);
+        // This process's callers queue here first (see locks.ts), so each credential holds at most
+        // one pooled connection per replica; a caller that will not wait leaves at once.
+        const releaseLocal = wait ? await localLocks.acquire(key) : localLocks.tryAcquire(key);
+        if (releaseLocal === undefined) return { acquired: false };
+        try {
+          const releaseSlot = await lockSlots.acquire();
+          try {
+            return await lockedTransaction(key, wait, work);
+          } finally {
+            releaseSlot();
+          }
+        } finally {
+          releaseLocal();
+        }
+      },
+
+      async listDue(before: string, now: string, limit: number) {
+        checkTimestamp(before, 'before');
+        checkTimestamp(now, 'now');
+        checkLimit(limit);
+        const { rows } = await query(
+          {},
+          `SELECT ${TOKEN_COLUMNS} FROM tokens t
+           WHERE t.state = 'valid' AND t.refresh_at <= $1 AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $2)
+           ORDER BY t.expires_at, t.link_id, t.subject LIMIT $3`,
+          [before, now, limit],
+        );
+        return rows.map(tokenFromRow);
+      },
+
+      async listForLink(linkId: string) {
+        const { rows } = await query({}, `SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.link_id = $1 ORDER BY t.subject`, [linkId]);
+        return rows.map(tokenFromRow);
+      },
+
+      async delete(linkId: string, subject: string) {
+        return poolScope.write({}, async (q, changes) => {
+          await q('DELETE FROM secrets WHERE owner_id = $1', [tokenOwnerId(linkId, subject)]);
+          const result = await q('DELETE FROM tokens WHERE link_id = $1 AND subject = $2', [linkId, subject]);
+          if ((result.rowCount ?? 0) === 0) return false;
+          const change = { linkId, subject };
+          await notifyChange(q, change);
+          changes.push(change);
+          return true;
+        });
+      },
+
+      async countByState() {
+        const { rows } = await query({}, 'SELECT state, count(*)::int AS count FROM tokens GROUP BY state');
+        return { valid: 0, 'needs-reauthorization': 0, ...Object.fromEntries(rows.map(tokenStateCountFromRow)) };
+      },
+
+      onChange(listener: (linkId: string, subject: string) => void) {
+        if (closing) throw closedStoreError();
+        const unsubscribe = listeners.add(listener);
+        feed.start();
+        return unsubscribe;
+      },
+    },
+
+    authStates: {
+      async create(record: AuthStateRecord, codeVerifier: SealedSecret) {
+        const r = checkAuthStateRecord(record);
+        checkKeyVersion(codeVerifier.keyVersion);
+        await transaction({ unique: AUTH_STATE_EXISTS_MESSAGE, secretKeyVersion: true }, async (q) => {
+          await requireLink(q, r.linkId);
+          await q(`INSERT INTO auth_states (${AUTH_STATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+            r.id,
+            r.linkId,
+            r.subject,
+            r.createdAt,
+            r.expiresAt,
+            r.usedAt,
+          ]);
+          await putSecret(q, authStateOwnerId(r.id), CODE_VERIFIER_FIELD, codeVerifier);
+        });
+      },
+
+      async consume(id: string, now: string): Promise<ConsumeResult> {
+        checkTimestamp(now, 'now');
+        return transaction({}, async (q) => {
+          // The conditional UPDATE is the whole of the atomicity: a concurrent consumer waits for
+          // this row's lock, then re-checks `used_at IS NULL` against the committed row and matches
+          // nothing, in this replica or any other.
+          const used = await q(
+            `UPDATE auth_states SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2 RETURNING ${AUTH_STATE_COLUMNS}`,
+            [id, now],
+          );
+          if (used.rows[0] !== undefined) {
+            const record = authStateFromRow(used.rows[0]);
+            const verifier = await q('DELETE FROM secrets WHERE owner_id = $1 AND field = $2 RETURNING key_version, ciphertext', [
+              authStateOwnerId(id),
+              CODE_VERIFIER_FIELD,
+            ]);
+            if (verifier.rows[0] === undefined) throw missingVerifierError();
+            return { outcome: 'consumed', record, codeVerifier: sealedFromRow(verifier.rows[0]) };
+          }
+          const { rows } = await q(`SELECT ${AUTH_STATE_COLUMNS} FROM auth_states WHERE id = $1`, [id]);
+          return notConsumed(rows[0] === undefined ? undefined : authStateFromRow(rows[0]), now);
+        });
+      },
+
+      async purge(before: string) {
+        checkTimestamp(before, 'before');
+        return transaction({}, async (q) => {
+          const ids = (await q('DELETE FROM auth_states WHERE created_at < $1 RETURNING id', [before])).rows.map(idFromRow);
+          if (ids.length > 0) await q('DELETE FROM secrets WHERE owner_id = ANY($1::text[])', [ids.map(authStateOwnerId)]);
+          return ids.length;
+        });
+      },
+    },
+
+    consumers: {
+      async create(record: ConsumerRecord) {
+        const c = toConsumerColumns(record);
+        await query({ unique: CONSUMER_EXISTS_MESSAGE }, 'INSERT INTO consumers (id, name, key_hash, link_ids, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)', [
+          c.id,
+          c.name,
+          c.keyHash,
+          c.linkIds,
+          c.createdAt,
+        ]);
+      },
+
+      async get(id: string) {
+        const { rows } = await query({}, `SELECT ${CONSUMER_COLUMNS} FROM consumers WHERE id = $1`, [id]);
+        return rows[0] === undefined ? undefined : consumerFromRow(rows[0]);
+      },
+
+      async list() {
+        const { rows } = await query({}, `SELECT ${CONSUMER_COLUMNS} FROM consumers ORDER BY created_at, id`);
+        return rows.map(consumerFromRow);
+      },
+
+      async delete(id: string) {
+        const result = await query({}, 'DELETE FROM consumers WHERE id = $1', [id]);
+        return (result.rowCount ?? 0) > 0;
+      },
+    },
+
     async migrate() {
       await transaction({}, async (q) => {
         // First statement of the transaction, before anything reads the schema: replicas starting
@@ -342,10 +790,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async close() {
-      closing ??= pool.end();
+      closing ??= feed.close().then(() => pool.end());
       await closing;
     },
   };
+}
+
+/**
+ * The advisory-lock key of one credential: the first 8 bytes of a SHA-256, as the signed bigint
+ * PostgreSQL takes. The NUL separator cannot occur in PostgreSQL text, so no two (link, subject)
+ * pairs share an input; two sharing a key by chance would only share a lock.
+ */
+export function advisoryLockKey(linkId: string, subject: string): string {
+  return createHash('sha256').update(`${linkId}\0${subject}`, 'utf8').digest().readBigInt64BE(0).toString();
 }
 
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);

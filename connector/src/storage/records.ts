@@ -4,7 +4,19 @@
  * opaque list cursor.
  */
 import { z } from 'zod';
-import { StoreError, type LinkRecord, type SealedSecret, type SecretRow, type VaultKeyRow } from './store';
+import {
+  StoreError,
+  type AuthStateRecord,
+  type ConsumeResult,
+  type ConsumerRecord,
+  type LinkRecord,
+  type SealedSecret,
+  type SecretRow,
+  type StoredToken,
+  type TokenRecord,
+  type TokenSecrets,
+  type VaultKeyRow,
+} from './store';
 
 /**
  * Timestamps are stored as the text `Date#toISOString()` writes: fixed width and always UTC, so
@@ -81,14 +93,19 @@ export interface LinkColumns {
 
 /** Splits a record into its columns and document, refusing a record that could not be read back. */
 export function toLinkColumns(record: LinkRecord): LinkColumns {
-  const parsed = LinkRecordSchema.safeParse(record);
+  const { id, createdAt, updatedAt, version, ...document } = checkRecord(LinkRecordSchema, record, 'link record');
+  return { id, createdAt, updatedAt, version, document: JSON.stringify(document) };
+}
+
+/** `record` as `schema` parses it, or a TypeError naming what is wrong, before anything is written. */
+function checkRecord<T>(schema: z.ZodType<T>, record: unknown, what: string): T {
+  const parsed = schema.safeParse(record);
   if (!parsed.success) {
     // Paths and rules only: record fields are never copied into an error.
     const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
-    throw new TypeError(`The link record cannot be stored: ${where}`, { cause: parsed.error });
+    throw new TypeError(`The ${what} cannot be stored: ${where}`, { cause: parsed.error });
   }
-  const { id, createdAt, updatedAt, version, ...document } = parsed.data;
-  return { id, createdAt, updatedAt, version, document: JSON.stringify(document) };
+  return parsed.data;
 }
 
 export function linkFromRow(row: unknown): LinkRecord {
@@ -170,6 +187,234 @@ function parseRow<T>(schema: z.ZodType<T>, row: unknown, table: string): T {
     });
   }
   return parsed.data;
+}
+
+/** A bound a caller passes to a query that compares timestamps as text: it must be the same text form. */
+export function checkTimestamp(value: string, name: string): void {
+  if (!TimestampSchema.safeParse(value).success) throw new TypeError(`${name} must be a UTC timestamp as Date#toISOString() writes it`);
+}
+
+/* ---- Tokens ---- */
+
+const CountOfFailuresSchema = z.number().int().min(0).max(2 ** 31 - 1);
+const TokenStateSchema = z.enum(['valid', 'needs-reauthorization']);
+/** SQLite has no boolean type: the column holds 0 or 1 there, a boolean in PostgreSQL. */
+const BooleanColumnSchema = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((value) => value === true || value === 1);
+
+export const TokenRecordSchema = z.object({
+  linkId: IdSchema,
+  // '' is the link's own credential, so no minimum length here.
+  subject: z.string(),
+  tokenType: z.string(),
+  scopes: z.array(z.string()),
+  obtainedAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  refreshAt: TimestampSchema,
+  hasRefreshToken: z.boolean(),
+  state: TokenStateSchema,
+  failureCount: CountOfFailuresSchema,
+  nextAttemptAt: TimestampSchema.nullable(),
+  lastErrorCode: NullableString,
+  updatedAt: TimestampSchema,
+}) satisfies z.ZodType<TokenRecord>;
+
+/** A `tokens` row as both adapters select it (scopes as JSON text). */
+export const TokenRowSchema = z.object({
+  link_id: IdSchema,
+  subject: z.string(),
+  token_type: z.string(),
+  scopes: JsonTextSchema.pipe(z.array(z.string())),
+  obtained_at: TimestampSchema,
+  expires_at: TimestampSchema,
+  refresh_at: TimestampSchema,
+  has_refresh_token: BooleanColumnSchema,
+  state: TokenStateSchema,
+  failure_count: CountOfFailuresSchema,
+  next_attempt_at: TimestampSchema.nullable(),
+  last_error_code: NullableString,
+  updated_at: TimestampSchema,
+});
+
+/** A `tokens` row joined with its two `secrets` rows (absent ones come back as nulls). */
+const StoredTokenRowSchema = TokenRowSchema.extend({
+  access_key_version: VersionSchema.nullable(),
+  access_ciphertext: z.string().nullable(),
+  refresh_key_version: VersionSchema.nullable(),
+  refresh_ciphertext: z.string().nullable(),
+});
+
+/** A token record's column values (JSON as text); each adapter binds the boolean as its database wants it. */
+export interface TokenColumns {
+  linkId: string;
+  subject: string;
+  tokenType: string;
+  /** JSON text. */
+  scopes: string;
+  obtainedAt: string;
+  expiresAt: string;
+  refreshAt: string;
+  hasRefreshToken: boolean;
+  state: TokenRecord['state'];
+  failureCount: number;
+  nextAttemptAt: string | null;
+  lastErrorCode: string | null;
+  updatedAt: string;
+}
+
+export function toTokenColumns(record: TokenRecord): TokenColumns {
+  const parsed = checkRecord(TokenRecordSchema, record, 'token record');
+  return { ...parsed, scopes: JSON.stringify(parsed.scopes) };
+}
+
+/**
+ * The record must say what the secrets hold: `hasRefreshToken` is what the scheduler and the
+ * service read without opening the secrets, so a record that disagrees would make them act on a
+ * refresh token that is not there (or ignore one that is).
+ */
+export function checkTokenSecrets(record: TokenRecord, secrets: TokenSecrets): void {
+  if (record.hasRefreshToken !== (secrets.refreshToken !== null)) {
+    throw new TypeError('A token record must have hasRefreshToken set exactly when a refresh token is saved with it');
+  }
+  checkKeyVersion(secrets.accessToken.keyVersion);
+  if (secrets.refreshToken !== null) checkKeyVersion(secrets.refreshToken.keyVersion);
+}
+
+function tokenFromParsed(row: z.infer<typeof TokenRowSchema>): TokenRecord {
+  return {
+    linkId: row.link_id,
+    subject: row.subject,
+    tokenType: row.token_type,
+    scopes: row.scopes,
+    obtainedAt: row.obtained_at,
+    expiresAt: row.expires_at,
+    refreshAt: row.refresh_at,
+    hasRefreshToken: row.has_refresh_token,
+    state: row.state,
+    failureCount: row.failure_count,
+    nextAttemptAt: row.next_attempt_at,
+    lastErrorCode: row.last_error_code,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function tokenFromRow(row: unknown): TokenRecord {
+  return tokenFromParsed(parseRow(TokenRowSchema, row, 'tokens'));
+}
+
+export function storedTokenFromRow(row: unknown): StoredToken {
+  const parsed = parseRow(StoredTokenRowSchema, row, 'tokens');
+  if (parsed.access_key_version === null || parsed.access_ciphertext === null) {
+    throw new Error('A row of tokens has no sealed access token in secrets; was the database changed by hand?');
+  }
+  const refreshToken =
+    parsed.refresh_key_version === null || parsed.refresh_ciphertext === null
+      ? null
+      : { keyVersion: parsed.refresh_key_version, ciphertext: parsed.refresh_ciphertext };
+  return {
+    record: tokenFromParsed(parsed),
+    accessToken: { keyVersion: parsed.access_key_version, ciphertext: parsed.access_ciphertext },
+    refreshToken,
+  };
+}
+
+export function tokenStateCountFromRow(row: unknown): [state: TokenRecord['state'], count: number] {
+  const { state, count } = parseRow(z.object({ state: TokenStateSchema, count: CountSchema }), row, 'tokens');
+  return [state, count];
+}
+
+export function lockAcquiredFromRow(row: unknown): boolean {
+  return parseRow(z.object({ acquired: z.boolean() }), row, 'an advisory lock').acquired;
+}
+
+export function hasRefreshTokenFromRow(row: unknown): boolean {
+  return parseRow(z.object({ has_refresh_token: BooleanColumnSchema }), row, 'tokens').has_refresh_token;
+}
+
+/* ---- Authorization requests ---- */
+
+export const AuthStateRecordSchema = z.object({
+  id: IdSchema,
+  linkId: IdSchema,
+  subject: z.string(),
+  createdAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  usedAt: TimestampSchema.nullable(),
+}) satisfies z.ZodType<AuthStateRecord>;
+
+export const AuthStateRowSchema = z.object({
+  id: IdSchema,
+  link_id: IdSchema,
+  subject: z.string(),
+  created_at: TimestampSchema,
+  expires_at: TimestampSchema,
+  used_at: TimestampSchema.nullable(),
+});
+
+export function checkAuthStateRecord(record: AuthStateRecord): AuthStateRecord {
+  return checkRecord(AuthStateRecordSchema, record, 'authorization request');
+}
+
+export function authStateFromRow(row: unknown): AuthStateRecord {
+  const { id, link_id, subject, created_at, expires_at, used_at } = parseRow(AuthStateRowSchema, row, 'auth_states');
+  return { id, linkId: link_id, subject, createdAt: created_at, expiresAt: expires_at, usedAt: used_at };
+}
+
+/**
+ * What a request that could not be consumed now was: used already (replayed; a request both used
+ * and expired is reported as replayed, the more telling of the two), expired, or not there.
+ */
+export function notConsumed(record: AuthStateRecord | undefined, now: string): Exclude<ConsumeResult, { outcome: 'consumed' }> {
+  if (record === undefined) return { outcome: 'unknown' };
+  if (record.usedAt !== null) return { outcome: 'replayed', record };
+  if (record.expiresAt <= now) return { outcome: 'expired', record };
+  // Neither used nor expired, yet not consumable a moment ago: it was created since. Only a
+  // guessed id can get here (ids are hashes of random states), so it is treated as one.
+  return { outcome: 'unknown' };
+}
+
+export function idFromRow(row: unknown): string {
+  return parseRow(z.object({ id: IdSchema }), row, 'auth_states').id;
+}
+
+export function subjectFromRow(row: unknown): string {
+  return parseRow(z.object({ subject: z.string() }), row, 'tokens').subject;
+}
+
+/* ---- Consumers ---- */
+
+export const ConsumerRecordSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  keyHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in lower-case hex'),
+  linkIds: z.array(IdSchema),
+  createdAt: TimestampSchema,
+}) satisfies z.ZodType<ConsumerRecord>;
+
+export const ConsumerRowSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  key_hash: z.string(),
+  link_ids: JsonTextSchema.pipe(z.array(IdSchema)),
+  created_at: TimestampSchema,
+});
+
+export interface ConsumerColumns {
+  id: string;
+  name: string;
+  keyHash: string;
+  /** JSON text. */
+  linkIds: string;
+  createdAt: string;
+}
+
+export function toConsumerColumns(record: ConsumerRecord): ConsumerColumns {
+  const parsed = checkRecord(ConsumerRecordSchema, record, 'consumer record');
+  return { ...parsed, linkIds: JSON.stringify(parsed.linkIds) };
+}
+
+export function consumerFromRow(row: unknown): ConsumerRecord {
+  const { id, name, key_hash, link_ids, created_at } = parseRow(ConsumerRowSchema, row, 'consumers');
+  return { id, name, keyHash: key_hash, linkIds: link_ids, createdAt: created_at };
 }
 
 /* ---- Paging ---- */

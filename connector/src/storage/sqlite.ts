@@ -8,43 +8,88 @@
  * once, and write transactions start with BEGIN IMMEDIATE so they take the write lock before they
  * read (a deferred transaction that reads first could find its snapshot stale and fail without
  * waiting).
+ *
+ * For the same reason no transaction can stay open across an `await`: `tokens.withLock` is a lock
+ * in this process (SQLite serves one), and each write inside it is a transaction of its own.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ChangeListeners, type BackgroundErrorHandler, type TokenChange } from './changes';
 import {
+  accessAfterReleaseError,
+  AUTH_STATE_EXISTS_MESSAGE,
   checkDistinctVersions,
   closedStoreError,
   conflictError,
+  CONSUMER_EXISTS_MESSAGE,
   KEY_VERSION_EXISTS_MESSAGE,
   keySetChangedError,
   LINK_EXISTS_MESSAGE,
   linkNotFoundError,
+  missingVerifierError,
+  refreshTokenFlagError,
+  tokenNotFoundError,
   toStoreError,
   type DriverFailure,
   type ErrorMeaning,
 } from './errors';
+import { KeyedMutex } from './locks';
 import { pendingMigrations, SQLITE_MIGRATIONS } from './migrations';
 import {
+  authStateFromRow,
+  checkAuthStateRecord,
   checkKeyVersion,
   checkLimit,
   checkNextVersion,
+  checkTimestamp,
+  checkTokenSecrets,
   checkVaultKeyRow,
+  consumerFromRow,
   countFromRow,
   decodeCursor,
+  hasRefreshTokenFromRow,
+  idFromRow,
   keyVersionCountFromRow,
   linkFromRow,
+  notConsumed,
   sealedFromRow,
   secretFromRow,
   settingFromRow,
   settingToJson,
+  storedTokenFromRow,
+  subjectFromRow,
+  toConsumerColumns,
+  tokenFromRow,
+  tokenStateCountFromRow,
   toLinkColumns,
   toPage,
+  toTokenColumns,
   vaultKeyFromRow,
   versionFromRow,
   type LinkColumns,
+  type TokenColumns,
 } from './records';
-import type { LinkRecord, SealedSecret, SecretChanges, Store, VaultKeyRow } from './store';
+import {
+  ACCESS_TOKEN_FIELD,
+  authStateOwnerId,
+  CODE_VERIFIER_FIELD,
+  REFRESH_TOKEN_FIELD,
+  tokenOwnerId,
+  type AuthStateRecord,
+  type ConsumeResult,
+  type ConsumerRecord,
+  type LinkRecord,
+  type LockResult,
+  type SealedSecret,
+  type SecretChanges,
+  type Store,
+  type StoredToken,
+  type TokenAccess,
+  type TokenRecord,
+  type TokenSecrets,
+  type VaultKeyRow,
+} from './store';
 
 export interface SqliteStoreOptions {
   /** The database file (its folder is created if missing), or `':memory:'`. */
@@ -53,6 +98,18 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The clock for `updated_at` of secrets. */
   now?: () => Date;
+  /** Failures nobody awaits (a change listener that threw): pass the logger. */
+  onBackgroundError?: BackgroundErrorHandler;
+}
+
+const TOKEN_COLUMNS = `t.link_id, t.subject, t.token_type, t.scopes, t.obtained_at, t.expires_at, t.refresh_at,
+  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at`;
+const AUTH_STATE_COLUMNS = 'id, link_id, subject, created_at, expires_at, used_at';
+const CONSUMER_COLUMNS = 'id, name, key_hash, link_ids, created_at';
+
+/** A token record's values as named parameters (`@linkId` and so on); SQLite has no boolean. */
+function tokenParams(c: TokenColumns): Omit<TokenColumns, 'hasRefreshToken'> & { hasRefreshToken: 0 | 1 } {
+  return { ...c, hasRefreshToken: c.hasRefreshToken ? 1 : 0 };
 }
 
 const UNAVAILABLE_MESSAGE = 'The SQLite database is locked by another process or cannot be opened; check the data directory.';
@@ -100,6 +157,101 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
 
   const linkParams = (c: LinkColumns) => [c.id, c.createdAt, c.updatedAt, c.version, c.document] as const;
+
+  /** Inside a write transaction, which holds SQLite's write lock: the link cannot go before it commits. */
+  const requireLink = (linkId: string): void => {
+    if (sql('SELECT 1 FROM links WHERE id = ?').get(linkId) === undefined) throw linkNotFoundError();
+  };
+
+  /* ---- Tokens ---- */
+
+  const listeners = new ChangeListeners(options.onBackgroundError ?? (() => undefined));
+  const locks = new KeyedMutex();
+
+  const getToken = (linkId: string, subject: string): StoredToken | undefined => {
+    // One statement, so the record and its tokens come from one snapshot.
+    const row = sql(
+      `SELECT ${TOKEN_COLUMNS},
+              a.key_version AS access_key_version, a.ciphertext AS access_ciphertext,
+              r.key_version AS refresh_key_version, r.ciphertext AS refresh_ciphertext
+       FROM tokens t
+       LEFT JOIN secrets a ON a.owner_id = @owner AND a.field = @accessField
+       LEFT JOIN secrets r ON r.owner_id = @owner AND r.field = @refreshField
+       WHERE t.link_id = @linkId AND t.subject = @subject`,
+    ).get({ linkId, subject, owner: tokenOwnerId(linkId, subject), accessField: ACCESS_TOKEN_FIELD, refreshField: REFRESH_TOKEN_FIELD });
+    return row === undefined ? undefined : storedTokenFromRow(row);
+  };
+
+  const saveToken = (c: TokenColumns, secrets: TokenSecrets): void => {
+    requireLink(c.linkId);
+    sql(
+      `INSERT INTO tokens (link_id, subject, token_type, scopes, obtained_at, expires_at, refresh_at,
+                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at)
+       VALUES (@linkId, @subject, @tokenType, @scopes, @obtainedAt, @expiresAt, @refreshAt,
+               @hasRefreshToken, @state, @failureCount, @nextAttemptAt, @lastErrorCode, @updatedAt)
+       ON CONFLICT (link_id, subject) DO UPDATE SET
+         token_type = excluded.token_type, scopes = excluded.scopes, obtained_at = excluded.obtained_at,
+         expires_at = excluded.expires_at, refresh_at = excluded.refresh_at, has_refresh_token = excluded.has_refresh_token,
+         state = excluded.state, failure_count = excluded.failure_count, next_attempt_at = excluded.next_attempt_at,
+         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at`,
+    ).run(tokenParams(c));
+    const owner = tokenOwnerId(c.linkId, c.subject);
+    putSecret(owner, ACCESS_TOKEN_FIELD, secrets.accessToken);
+    if (secrets.refreshToken === null) sql('DELETE FROM secrets WHERE owner_id = ? AND field = ?').run(owner, REFRESH_TOKEN_FIELD);
+    else putSecret(owner, REFRESH_TOKEN_FIELD, secrets.refreshToken);
+  };
+
+  const saveTokenRecord = (c: TokenColumns): void => {
+    // has_refresh_token in the WHERE clause: it follows the sealed tokens, which this write keeps.
+    const result = sql(
+      `UPDATE tokens SET token_type = @tokenType, scopes = @scopes, obtained_at = @obtainedAt, expires_at = @expiresAt,
+              refresh_at = @refreshAt, state = @state, failure_count = @failureCount, next_attempt_at = @nextAttemptAt,
+              last_error_code = @lastErrorCode, updated_at = @updatedAt
+       WHERE link_id = @linkId AND subject = @subject AND has_refresh_token = @hasRefreshToken`,
+    ).run(tokenParams(c));
+    if (result.changes > 0) return;
+    const row = sql('SELECT has_refresh_token FROM tokens WHERE link_id = ? AND subject = ?').get(c.linkId, c.subject);
+    if (row === undefined) throw tokenNotFoundError();
+    if (hasRefreshTokenFromRow(row) !== c.hasRefreshToken) throw refreshTokenFlagError();
+  };
+
+  /** Each write is a transaction of its own; its listeners hear of it once it has committed. */
+  const tokenAccess: TokenAccess = {
+    async get(linkId: string, subject: string) {
+      return run({}, () => getToken(linkId, subject));
+    },
+    async save(record: TokenRecord, secrets: TokenSecrets) {
+      const c = toTokenColumns(record);
+      checkTokenSecrets(record, secrets);
+      writeTransaction(SECRET_WRITE, () => saveToken(c, secrets));
+      listeners.emit([{ linkId: c.linkId, subject: c.subject }]);
+    },
+    async saveRecord(record: TokenRecord) {
+      const c = toTokenColumns(record);
+      writeTransaction({}, () => saveTokenRecord(c));
+    },
+  };
+
+  /** The same operations for `work`, refused once its lock is released. */
+  const lockedAccess = (isOpen: () => boolean): TokenAccess => {
+    const guard = () => {
+      if (!isOpen()) throw accessAfterReleaseError();
+    };
+    return {
+      async get(linkId, subject) {
+        guard();
+        return tokenAccess.get(linkId, subject);
+      },
+      async save(record, secrets) {
+        guard();
+        return tokenAccess.save(record, secrets);
+      },
+      async saveRecord(record) {
+        guard();
+        return tokenAccess.saveRecord(record);
+      },
+    };
+  };
 
   return {
     dialect: 'sqlite',
@@ -156,11 +308,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       },
 
       async delete(id: string) {
-        return writeTransaction({}, () => {
-          // Secrets first: they are owned by the link, and nothing may outlive it.
-          sql('DELETE FROM secrets WHERE owner_id = ?').run(id);
+        const changes: TokenChange[] = [];
+        const deleted = writeTransaction({}, () => {
+          const subjects = sql('SELECT subject FROM tokens WHERE link_id = ?').all(id).map(subjectFromRow);
+          const stateIds = sql('SELECT id FROM auth_states WHERE link_id = ?').all(id).map(idFromRow);
+          // Secrets first: they are owned by the link, its credentials and its requests, and nothing may outlive it.
+          const owners = [id, ...subjects.map((subject) => tokenOwnerId(id, subject)), ...stateIds.map(authStateOwnerId)];
+          for (const owner of owners) sql('DELETE FROM secrets WHERE owner_id = ?').run(owner);
+          sql('DELETE FROM auth_states WHERE link_id = ?').run(id);
+          sql('DELETE FROM tokens WHERE link_id = ?').run(id);
+          changes.push(...subjects.map((subject) => ({ linkId: id, subject })));
           return sql('DELETE FROM links WHERE id = ?').run(id).changes > 0;
         });
+        listeners.emit(changes);
+        return deleted;
       },
     },
 
@@ -273,6 +434,126 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       },
     },
 
+    tokens: {
+      ...tokenAccess,
+
+      async withLock<T>(linkId: string, subject: string, { wait }: { wait: boolean }, work: (access: TokenAccess) => Promise<T>): Promise<LockResult<T>> {
+        if (closed) throw closedStoreError();
+        const key = `${linkId}\0${subject}`;
+        const release = wait ? await locks.acquire(key) : locks.tryAcquire(key);
+        if (release === undefined) return { acquired: false };
+        let open = true;
+        try {
+          return { acquired: true, value: await work(lockedAccess(() => open)) };
+        } finally {
+          open = false;
+          release();
+        }
+      },
+
+      async listDue(before: string, now: string, limit: number) {
+        checkTimestamp(before, 'before');
+        checkTimestamp(now, 'now');
+        checkLimit(limit);
+        const rows = run({}, () =>
+          sql(
+            `SELECT ${TOKEN_COLUMNS} FROM tokens t
+             WHERE t.state = 'valid' AND t.refresh_at <= ? AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)
+             ORDER BY t.expires_at, t.link_id, t.subject LIMIT ?`,
+          ).all(before, now, limit),
+        );
+        return rows.map(tokenFromRow);
+      },
+
+      async listForLink(linkId: string) {
+        const rows = run({}, () => sql(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.link_id = ? ORDER BY t.subject`).all(linkId));
+        return rows.map(tokenFromRow);
+      },
+
+      async delete(linkId: string, subject: string) {
+        const deleted = writeTransaction({}, () => {
+          sql('DELETE FROM secrets WHERE owner_id = ?').run(tokenOwnerId(linkId, subject));
+          return sql('DELETE FROM tokens WHERE link_id = ? AND subject = ?').run(linkId, subject).changes > 0;
+        });
+        if (deleted) listeners.emit([{ linkId, subject }]);
+        return deleted;
+      },
+
+      async countByState() {
+        const rows = run({}, () => sql('SELECT state, count(*) AS count FROM tokens GROUP BY state').all());
+        return { valid: 0, 'needs-reauthorization': 0, ...Object.fromEntries(rows.map(tokenStateCountFromRow)) };
+      },
+
+      onChange(listener: (linkId: string, subject: string) => void) {
+        if (closed) throw closedStoreError();
+        return listeners.add(listener);
+      },
+    },
+
+    authStates: {
+      async create(record: AuthStateRecord, codeVerifier: SealedSecret) {
+        const r = checkAuthStateRecord(record);
+        writeTransaction({ unique: AUTH_STATE_EXISTS_MESSAGE, secretKeyVersion: true }, () => {
+          requireLink(r.linkId);
+          sql(`INSERT INTO auth_states (${AUTH_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`).run(r.id, r.linkId, r.subject, r.createdAt, r.expiresAt, r.usedAt);
+          putSecret(authStateOwnerId(r.id), CODE_VERIFIER_FIELD, codeVerifier);
+        });
+      },
+
+      async consume(id: string, now: string): Promise<ConsumeResult> {
+        checkTimestamp(now, 'now');
+        return writeTransaction({}, (): ConsumeResult => {
+          // Under the write lock, so of concurrent consumers (even in another process) one matches.
+          const used = sql(
+            `UPDATE auth_states SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING ${AUTH_STATE_COLUMNS}`,
+          ).get(now, id, now);
+          if (used !== undefined) {
+            const record = authStateFromRow(used);
+            const verifier = sql('DELETE FROM secrets WHERE owner_id = ? AND field = ? RETURNING key_version, ciphertext').get(
+              authStateOwnerId(id),
+              CODE_VERIFIER_FIELD,
+            );
+            if (verifier === undefined) throw missingVerifierError();
+            return { outcome: 'consumed', record, codeVerifier: sealedFromRow(verifier) };
+          }
+          const row = sql(`SELECT ${AUTH_STATE_COLUMNS} FROM auth_states WHERE id = ?`).get(id);
+          return notConsumed(row === undefined ? undefined : authStateFromRow(row), now);
+        });
+      },
+
+      async purge(before: string) {
+        checkTimestamp(before, 'before');
+        return writeTransaction({}, () => {
+          const ids = sql('DELETE FROM auth_states WHERE created_at < ? RETURNING id').all(before).map(idFromRow);
+          for (const id of ids) sql('DELETE FROM secrets WHERE owner_id = ?').run(authStateOwnerId(id));
+          return ids.length;
+        });
+      },
+    },
+
+    consumers: {
+      async create(record: ConsumerRecord) {
+        const c = toConsumerColumns(record);
+        run({ unique: CONSUMER_EXISTS_MESSAGE }, () =>
+          sql('INSERT INTO consumers (id, name, key_hash, link_ids, created_at) VALUES (?, ?, ?, ?, ?)').run(c.id, c.name, c.keyHash, c.linkIds, c.createdAt),
+        );
+      },
+
+      async get(id: string) {
+        const row = run({}, () => sql(`SELECT ${CONSUMER_COLUMNS} FROM consumers WHERE id = ?`).get(id));
+        return row === undefined ? undefined : consumerFromRow(row);
+      },
+
+      async list() {
+        const rows = run({}, () => sql(`SELECT ${CONSUMER_COLUMNS} FROM consumers ORDER BY created_at, id`).all());
+        return rows.map(consumerFromRow);
+      },
+
+      async delete(id: string) {
+        return run({}, () => sql('DELETE FROM consumers WHERE id = ?').run(id).changes > 0);
+      },
+    },
+
     async migrate() {
       writeTransaction({}, () => {
         db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
@@ -321,12 +602,14 @@ function open(file: string, busyTimeoutMs: number): Database.Database {
 }
 
 function classify(error: unknown): DriverFailure {
-  if (!(error instanceof Database.SqliteError)) {
+  // By shape, not `instanceof`: the native addon keeps the SqliteError class of the first module
+  // instance that loaded it, so a second instance (jest's per-file module registry) sees another.
+  const code = typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'SqliteError' ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string') {
     // Thrown by the native addon, whose TypeError may belong to another realm than ours (jest).
     const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : '';
     return /database connection is not open/i.test(message) ? 'unavailable' : 'other';
   }
-  const code = error.code;
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return 'unique';
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
   if (/^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL)/.test(code)) return 'unavailable';

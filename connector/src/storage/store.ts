@@ -79,7 +79,11 @@ export interface LinkStore {
    * `expectedVersion`, and `StoreError('NOT_FOUND')` when the record is gone.
    */
   update(record: LinkRecord, expectedVersion: number, secrets?: SecretChanges): Promise<void>;
-  /** Removes the record and every secret it owns. Returns false when there was nothing to remove. */
+  /**
+   * Removes the record and, in the same transaction, every secret it owns, its credentials (token
+   * records and their sealed tokens) and its pending authorization requests. Returns false when
+   * there was nothing to remove.
+   */
   delete(id: string): Promise<boolean>;
 }
 
@@ -118,12 +122,163 @@ export interface SettingStore {
   delete(key: string): Promise<boolean>;
 }
 
+/** The owner id under which a credential's tokens are sealed in `secrets` (fields below). */
+export function tokenOwnerId(linkId: string, subject: string): string {
+  return `token:${linkId}:${subject}`;
+}
+export const ACCESS_TOKEN_FIELD = 'accessToken';
+export const REFRESH_TOKEN_FIELD = 'refreshToken';
+
+/** The owner id under which an authorization request's PKCE verifier is sealed (field `codeVerifier`). */
+export function authStateOwnerId(stateId: string): string {
+  return `authstate:${stateId}`;
+}
+export const CODE_VERIFIER_FIELD = 'codeVerifier';
+
+/**
+ * One credential's tokens: the link's own (subject '', the pre-configured account) or one user's
+ * (subject = account id, impersonating links). Metadata only; the tokens themselves are sealed in
+ * `secrets` under `tokenOwnerId(linkId, subject)`.
+ */
+export interface TokenRecord {
+  linkId: string;
+  subject: string;
+  tokenType: string;
+  scopes: string[];
+  obtainedAt: string;
+  expiresAt: string;
+  /** When the scheduler refreshes it: expiry minus a margin and jitter, fixed when the token is saved. */
+  refreshAt: string;
+  hasRefreshToken: boolean;
+  state: 'valid' | 'needs-reauthorization';
+  /** Consecutive failed refreshes (not counting invalid_grant, which ends in needs-reauthorization). */
+  failureCount: number;
+  /** No refresh before this time (back-off after a failure); null when none is pending. */
+  nextAttemptAt: string | null;
+  lastErrorCode: string | null;
+  updatedAt: string;
+}
+
+export interface TokenSecrets {
+  accessToken: SealedSecret;
+  /** Null removes a stored refresh token. */
+  refreshToken: SealedSecret | null;
+}
+
+export interface StoredToken {
+  record: TokenRecord;
+  accessToken: SealedSecret;
+  refreshToken: SealedSecret | null;
+}
+
+/** Reads and writes of one credential; inside `withLock` they run in the lock's transaction. */
+export interface TokenAccess {
+  get(linkId: string, subject: string): Promise<StoredToken | undefined>;
+  /**
+   * Inserts or replaces the record and its sealed tokens atomically, then tells every process (see
+   * `onChange`). `record.hasRefreshToken` must say whether `secrets.refreshToken` is given
+   * (TypeError otherwise). Throws `StoreError('NOT_FOUND')` when the link does not exist (any more)
+   * and `StoreError('STALE_KEY_VERSION')` when a token was sealed under a key that is gone; either
+   * way nothing is written.
+   */
+  save(record: TokenRecord, secrets: TokenSecrets): Promise<void>;
+  /**
+   * Replaces the record's metadata only (failures, back-off, state); the tokens stay, and so does
+   * `hasRefreshToken`, which follows them (a record that changes it is refused with a TypeError).
+   * Throws `StoreError('NOT_FOUND')` when no tokens are stored for the credential. Not announced
+   * through `onChange`.
+   */
+  saveRecord(record: TokenRecord): Promise<void>;
+}
+
+export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
+
+export interface TokenStore extends TokenAccess {
+  /**
+   * Runs `work` holding the lock of one credential, across every process that shares the
+   * database (PostgreSQL: a transaction-scoped advisory lock, with `work`'s reads and writes in
+   * that transaction; SQLite, which serves one process: an in-process lock). With `wait: false`
+   * it returns `{acquired: false}` at once when another holder has it. The lock is released when
+   * `work` settles. On PostgreSQL a throw rolls back what `work` wrote, and changes are announced
+   * when the transaction commits; on SQLite (no transaction can stay open across an await) each
+   * write commits on its own. `work` must not take the same credential's lock again (it would wait
+   * for itself), and must not use the `access` it was given after it settles.
+   */
+  withLock<T>(linkId: string, subject: string, options: { wait: boolean }, work: (access: TokenAccess) => Promise<T>): Promise<LockResult<T>>;
+  /** Valid tokens with `refreshAt <= before` whose back-off (if any) ended by `now`, the soonest to expire first. */
+  listDue(before: string, now: string, limit: number): Promise<TokenRecord[]>;
+  listForLink(linkId: string): Promise<TokenRecord[]>;
+  /** Removes one credential and its sealed tokens (announced through `onChange`). */
+  delete(linkId: string, subject: string): Promise<boolean>;
+  countByState(): Promise<Record<TokenRecord['state'], number>>;
+  /**
+   * Calls `listener` when any process saved or removed a credential's tokens (a link's deletion
+   * included), once per change, after it committed; returns the unsubscribe function. Best effort
+   * across processes: PostgreSQL does not keep notifications for a connection that is down, so
+   * listeners use it to drop cached copies early, not as the only way to learn of a change.
+   */
+  onChange(listener: (linkId: string, subject: string) => void): () => void;
+}
+
+/** A pending authorization request. `id` is a hash of the `state` sent to the provider, never the state itself. */
+export interface AuthStateRecord {
+  id: string;
+  linkId: string;
+  subject: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+export type ConsumeResult =
+  | { outcome: 'consumed'; record: AuthStateRecord; codeVerifier: SealedSecret }
+  | { outcome: 'replayed'; record: AuthStateRecord }
+  | { outcome: 'expired'; record: AuthStateRecord }
+  | { outcome: 'unknown' };
+
+export interface AuthStateStore {
+  /**
+   * Stores the request and its sealed PKCE verifier (in `secrets`, under `authStateOwnerId(id)`).
+   * Throws `StoreError('ALREADY_EXISTS')` on a duplicate id and `StoreError('NOT_FOUND')` when the
+   * link does not exist (any more).
+   */
+  create(record: AuthStateRecord, codeVerifier: SealedSecret): Promise<void>;
+  /**
+   * Marks the request used and returns its verifier, atomically: of concurrent callers with the
+   * same id exactly one gets `consumed`; later ones get `replayed`. A request past `expiresAt`
+   * gives `expired`. The verifier is deleted when consumed.
+   */
+  consume(id: string, now: string): Promise<ConsumeResult>;
+  /** Deletes requests created before `before` (used or not) and their verifiers. */
+  purge(before: string): Promise<number>;
+}
+
+/** A DC-side program allowed to read tokens of some links. Only a hash of its API key is kept. */
+export interface ConsumerRecord {
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the key's secret part; the key has 256 bits of entropy, so no salt is needed. */
+  keyHash: string;
+  linkIds: string[];
+  createdAt: string;
+}
+
+export interface ConsumerStore {
+  create(record: ConsumerRecord): Promise<void>;
+  get(id: string): Promise<ConsumerRecord | undefined>;
+  list(): Promise<ConsumerRecord[]>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly links: LinkStore;
   readonly secrets: SecretStore;
   readonly vaultKeys: VaultKeyStore;
   readonly settings: SettingStore;
+  readonly tokens: TokenStore;
+  readonly authStates: AuthStateStore;
+  readonly consumers: ConsumerStore;
   /** Applies pending migrations; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -9,18 +9,30 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
+  ACCESS_TOKEN_FIELD,
+  authStateOwnerId,
+  CODE_VERIFIER_FIELD,
   createPostgresStore,
   createSqliteStore,
   createStore,
+  REFRESH_TOKEN_FIELD,
   StoreError,
+  tokenOwnerId,
+  type AuthStateRecord,
+  type ConsumerRecord,
   type LinkRecord,
+  type PostgresStoreOptions,
   type SealedSecret,
   type Store,
   type StoreErrorCode,
+  type TokenAccess,
+  type TokenRecord,
+  type TokenSecrets,
   type VaultKeyRow,
 } from '../../../connector/src/storage';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../../connector/src/storage/migrations';
-import { createTestDatabase, dumpDatabase } from '../../helpers/postgres';
+import { TOKEN_CHANNEL } from '../../../connector/src/storage/postgres-changes';
+import { createTestDatabase, dumpDatabase, type TestDatabase } from '../../helpers/postgres';
 
 /** A fresh empty database and ways to reach it. */
 interface Database_ {
@@ -155,6 +167,93 @@ function vaultKey(version: number, masterKeyId = 'master-a'): VaultKeyRow {
 
 function sealed(keyVersion: number, tag: string): SealedSecret {
   return { keyVersion, ciphertext: `av1:${keyVersion}:${tag}` };
+}
+
+const TOKEN_HASH_A = 'a'.repeat(64);
+
+function tokenRecord(linkId: string, subject = '', changes: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    linkId,
+    subject,
+    tokenType: 'Bearer',
+    scopes: ['READ', 'WRITE'],
+    obtainedAt: at(0),
+    expiresAt: at(3600),
+    refreshAt: at(3300),
+    hasRefreshToken: true,
+    state: 'valid',
+    failureCount: 0,
+    nextAttemptAt: null,
+    lastErrorCode: null,
+    updatedAt: at(0),
+    ...changes,
+  };
+}
+
+function tokenSecrets(tag: string, options: { keyVersion?: number; refresh?: boolean } = {}): TokenSecrets {
+  const keyVersion = options.keyVersion ?? 1;
+  return { accessToken: sealed(keyVersion, `at-${tag}`), refreshToken: options.refresh === false ? null : sealed(keyVersion, `rt-${tag}`) };
+}
+
+/** Saves a credential whose record and tokens agree. */
+async function saveToken(store: Store, linkId: string, subject = '', changes: Partial<TokenRecord> = {}, tag = 'x'): Promise<TokenRecord> {
+  const record = tokenRecord(linkId, subject, changes);
+  await store.tokens.save(record, tokenSecrets(tag, { refresh: record.hasRefreshToken }));
+  return record;
+}
+
+function authState(id: string, linkId = 'a', changes: Partial<AuthStateRecord> = {}): AuthStateRecord {
+  return { id, linkId, subject: 'user-1', createdAt: at(0), expiresAt: at(600), usedAt: null, ...changes };
+}
+
+function consumer(id: string, createdAt = at(0), changes: Partial<ConsumerRecord> = {}): ConsumerRecord {
+  return { id, name: `Consumer ${id}`, keyHash: TOKEN_HASH_A, linkIds: ['a', 'b'], createdAt, ...changes };
+}
+
+const tick = (ms = 1) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every change a store's listeners hear, until `stop`. */
+function recordChanges(store: Store): { changes: string[]; stop: () => void } {
+  const changes: string[] = [];
+  const stop = store.tokens.onChange((linkId, subject) => changes.push(`${linkId}/${subject}`));
+  return { changes, stop };
+}
+
+/** Resolves once `check` holds, polling; rejects after `ms`. */
+async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${ms} ms`);
+    await tick(20);
+  }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `withLock` on the link's own credential: read the counter (failureCount), yield, write it + 1. Returns what it read. */
+function increment(store: Store, linkId = 'a'): Promise<number> {
+  return store.tokens
+    .withLock(linkId, '', { wait: true }, async (access) => {
+      const current = await access.get(linkId, '');
+      if (current === undefined) throw new Error('no token to count with');
+      // Yield to the event loop between read and write, where a missing lock would let others in.
+      await tick();
+      await access.saveRecord({ ...current.record, failureCount: current.record.failureCount + 1 });
+      return current.record.failureCount;
+    })
+    .then((result) => {
+      if (!result.acquired) throw new Error('a waiting withLock did not acquire');
+      return result.value;
+    });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -598,6 +697,447 @@ describe.each([sqliteBackend, postgresBackend])('$name store', (backend) => {
     });
   });
 
+  describe('tokens', () => {
+    beforeEach(async () => {
+      await store.vaultKeys.insert(vaultKey(1));
+      await store.links.create(link('a'));
+      await store.links.create(link('b'));
+    });
+
+    it('save then get returns the record and both sealed tokens exactly as written, the tokens kept in secrets under tokenOwnerId', async () => {
+      const record = tokenRecord('a', 'user-1', { scopes: ['READ'], nextAttemptAt: at(10), lastErrorCode: 'X', failureCount: 2 });
+      await store.tokens.save(record, tokenSecrets('1'));
+      expect(await store.tokens.get('a', 'user-1')).toEqual({ record, ...tokenSecrets('1') });
+      expect(await store.secrets.get(tokenOwnerId('a', 'user-1'), ACCESS_TOKEN_FIELD)).toEqual(sealed(1, 'at-1'));
+      expect(await store.secrets.get(tokenOwnerId('a', 'user-1'), REFRESH_TOKEN_FIELD)).toEqual(sealed(1, 'rt-1'));
+      // The link's own credential (subject '') is another credential.
+      expect(await store.tokens.get('a', '')).toBeUndefined();
+    });
+
+    it('get of a credential never saved is undefined', async () => {
+      expect(await store.tokens.get('a', '')).toBeUndefined();
+      expect(await store.tokens.get('missing', '')).toBeUndefined();
+    });
+
+    it('save again replaces the record and the tokens; a null refresh token removes the stored one', async () => {
+      await saveToken(store, 'a', '', {}, 'first');
+      const second = tokenRecord('a', '', { tokenType: 'mac', expiresAt: at(7200), refreshAt: at(7000), updatedAt: at(100) });
+      await store.tokens.save(second, tokenSecrets('second'));
+      expect(await store.tokens.get('a', '')).toEqual({ record: second, ...tokenSecrets('second') });
+      const third = tokenRecord('a', '', { hasRefreshToken: false, updatedAt: at(200) });
+      await store.tokens.save(third, tokenSecrets('third', { refresh: false }));
+      expect(await store.tokens.get('a', '')).toEqual({ record: third, accessToken: sealed(1, 'at-third'), refreshToken: null });
+      expect(await store.secrets.get(tokenOwnerId('a', ''), REFRESH_TOKEN_FIELD)).toBeUndefined();
+    });
+
+    it('save refuses a record that disagrees with its tokens about the refresh token, or whose timestamps are not toISOString() text, before touching the database', async () => {
+      await expect(store.tokens.save(tokenRecord('a', '', { hasRefreshToken: true }), tokenSecrets('x', { refresh: false }))).rejects.toThrow(TypeError);
+      await expect(store.tokens.save(tokenRecord('a', '', { hasRefreshToken: false }), tokenSecrets('x'))).rejects.toThrow(TypeError);
+      await expect(store.tokens.save(tokenRecord('a', '', { expiresAt: '2025-03-01T11:00:00Z' }), tokenSecrets('x'))).rejects.toThrow(TypeError);
+      await expect(store.tokens.save(tokenRecord('a', '', { failureCount: -1 }), tokenSecrets('x'))).rejects.toThrow(TypeError);
+      expect(await store.tokens.get('a', '')).toBeUndefined();
+      expect(await store.secrets.countByKeyVersion()).toEqual(new Map());
+    });
+
+    it('save with a token sealed under a key version that does not exist fails with STALE_KEY_VERSION, leaving the previous record and tokens as they were', async () => {
+      const first = await saveToken(store, 'a', '', {}, 'kept');
+      const error = await expectStoreError(
+        store.tokens.save(tokenRecord('a', '', { updatedAt: at(50) }), { accessToken: sealed(1, 'new-at'), refreshToken: sealed(9, 'SENSITIVE-CIPHERTEXT') }),
+        'STALE_KEY_VERSION',
+      );
+      expect(error.cause).toBeDefined();
+      expect(error.message).not.toContain('SENSITIVE-CIPHERTEXT');
+      expect(await store.tokens.get('a', '')).toEqual({ record: first, ...tokenSecrets('kept') });
+    });
+
+    it('save of a new credential under a stale key version leaves no record and no secret behind', async () => {
+      await expectStoreError(store.tokens.save(tokenRecord('a'), tokenSecrets('x', { keyVersion: 9 })), 'STALE_KEY_VERSION');
+      expect(await store.tokens.get('a', '')).toBeUndefined();
+      expect(await store.tokens.listForLink('a')).toEqual([]);
+      expect(await store.secrets.countByKeyVersion()).toEqual(new Map());
+    });
+
+    it('save for a link that does not exist fails with NOT_FOUND and writes nothing', async () => {
+      await expectStoreError(store.tokens.save(tokenRecord('ghost'), tokenSecrets('x')), 'NOT_FOUND');
+      expect(await store.tokens.get('ghost', '')).toBeUndefined();
+      expect(await store.secrets.get(tokenOwnerId('ghost', ''), ACCESS_TOKEN_FIELD)).toBeUndefined();
+    });
+
+    it('saveRecord replaces the metadata and keeps the sealed tokens', async () => {
+      const record = await saveToken(store, 'a', '', {}, 'kept');
+      const failed = { ...record, failureCount: 3, nextAttemptAt: at(900), lastErrorCode: 'TOKEN_ENDPOINT_UNREACHABLE', state: 'needs-reauthorization' as const, updatedAt: at(60) };
+      await store.tokens.saveRecord(failed);
+      expect(await store.tokens.get('a', '')).toEqual({ record: failed, ...tokenSecrets('kept') });
+    });
+
+    it('saveRecord of a credential with no tokens fails with NOT_FOUND; one that changes hasRefreshToken is refused and changes nothing', async () => {
+      await expectStoreError(store.tokens.saveRecord(tokenRecord('a')), 'NOT_FOUND');
+      const record = await saveToken(store, 'a');
+      await expect(store.tokens.saveRecord({ ...record, hasRefreshToken: false, failureCount: 5 })).rejects.toThrow(TypeError);
+      expect((await store.tokens.get('a', ''))?.record).toEqual(record);
+    });
+
+    it('listDue returns valid tokens due by `before` whose back-off ended by `now`, the soonest to expire first, up to the limit', async () => {
+      // Refresh times and expiry times are in different orders: the most urgent comes first.
+      await saveToken(store, 'a', 'due-late', { refreshAt: at(300), expiresAt: at(3000) });
+      await saveToken(store, 'a', 'due-early', { refreshAt: at(100), expiresAt: at(3500) });
+      await saveToken(store, 'b', 'due-tie', { refreshAt: at(100), expiresAt: at(3500) });
+      await saveToken(store, 'a', 'not-yet', { refreshAt: at(501), expiresAt: at(600) });
+      await saveToken(store, 'a', 'reauth', { refreshAt: at(0), state: 'needs-reauthorization' });
+      await saveToken(store, 'a', 'backing-off', { refreshAt: at(0), expiresAt: at(3600), nextAttemptAt: at(401) });
+      await saveToken(store, 'a', 'back-off-over', { refreshAt: at(200), expiresAt: at(2000), nextAttemptAt: at(400) });
+      const due = async (before: number, now: number, limit = 10) =>
+        (await store.tokens.listDue(at(before), at(now), limit)).map((record) => `${record.linkId}/${record.subject}`);
+      expect(await due(500, 400)).toEqual(['a/back-off-over', 'a/due-late', 'a/due-early', 'b/due-tie']);
+      expect(await due(500, 400, 2)).toEqual(['a/back-off-over', 'a/due-late']);
+      expect(await due(500, 401)).toEqual(['a/back-off-over', 'a/due-late', 'a/due-early', 'b/due-tie', 'a/backing-off']);
+      expect(await due(99, 1000)).toEqual(['a/backing-off']);
+      expect((await store.tokens.listDue(at(100), at(100), 10))[0]).toEqual(tokenRecord('a', 'due-early', { refreshAt: at(100), expiresAt: at(3500) }));
+    });
+
+    it('listDue refuses bounds that are not toISOString() text and a limit that is not a positive integer', async () => {
+      await expect(store.tokens.listDue('2025-03-01', at(0), 10)).rejects.toThrow(TypeError);
+      await expect(store.tokens.listDue(at(0), 'now', 10)).rejects.toThrow(TypeError);
+      await expect(store.tokens.listDue(at(0), at(0), 0)).rejects.toThrow(RangeError);
+    });
+
+    it('listForLink returns the link\'s credentials in subject order and no other link\'s', async () => {
+      await saveToken(store, 'a', 'user-2');
+      await saveToken(store, 'b', 'user-1');
+      await saveToken(store, 'a', '');
+      await saveToken(store, 'a', 'user-1');
+      expect((await store.tokens.listForLink('a')).map((record) => record.subject)).toEqual(['', 'user-1', 'user-2']);
+      expect(await store.tokens.listForLink('b')).toEqual([tokenRecord('b', 'user-1')]);
+      expect(await store.tokens.listForLink('missing')).toEqual([]);
+    });
+
+    it('delete removes one credential and its sealed tokens, and says whether there was one', async () => {
+      await saveToken(store, 'a', 'user-1');
+      await saveToken(store, 'a', 'user-2');
+      expect(await store.tokens.delete('a', 'user-1')).toBe(true);
+      expect(await store.tokens.delete('a', 'user-1')).toBe(false);
+      expect(await store.tokens.get('a', 'user-1')).toBeUndefined();
+      expect(await store.secrets.get(tokenOwnerId('a', 'user-1'), ACCESS_TOKEN_FIELD)).toBeUndefined();
+      expect(await store.secrets.get(tokenOwnerId('a', 'user-1'), REFRESH_TOKEN_FIELD)).toBeUndefined();
+      expect(await store.tokens.get('a', 'user-2')).toBeDefined();
+    });
+
+    it('countByState counts credentials per state, with zero for a state no credential is in', async () => {
+      expect(await store.tokens.countByState()).toEqual({ valid: 0, 'needs-reauthorization': 0 });
+      await saveToken(store, 'a', 'u1');
+      await saveToken(store, 'a', 'u2');
+      await saveToken(store, 'b', 'u1', { state: 'needs-reauthorization' });
+      expect(await store.tokens.countByState()).toEqual({ valid: 2, 'needs-reauthorization': 1 });
+    });
+
+    it('sealed tokens are re-wrapped by key rotation like any secret: listed below a newer version, swapped by compareAndSwap', async () => {
+      await saveToken(store, 'a', '', {}, 'old');
+      await store.vaultKeys.insert(vaultKey(2));
+      const rows = await store.secrets.listBelowKeyVersion(2, 10);
+      expect(rows.map((row) => `${row.ownerId}/${row.field}`)).toEqual([`${tokenOwnerId('a', '')}/${ACCESS_TOKEN_FIELD}`, `${tokenOwnerId('a', '')}/${REFRESH_TOKEN_FIELD}`]);
+      for (const row of rows) expect(await store.secrets.compareAndSwap(row.ownerId, row.field, row.ciphertext, sealed(2, `${row.field}-rewrapped`))).toBe(true);
+      expect(await store.tokens.get('a', '')).toMatchObject({ accessToken: sealed(2, 'accessToken-rewrapped'), refreshToken: sealed(2, 'refreshToken-rewrapped') });
+      expect(await store.vaultKeys.deleteUnreferencedBelow(2)).toEqual([1]);
+    });
+  });
+
+  describe('token locks', () => {
+    beforeEach(async () => {
+      await store.vaultKeys.insert(vaultKey(1));
+      await store.links.create(link('a'));
+      await saveToken(store, 'a');
+    });
+
+    it('20 concurrent withLock calls that read, yield and write a counter end with exactly 20, each having read a different value', async () => {
+      const seen = await Promise.all(Array.from({ length: 20 }, () => increment(store)));
+      expect((await store.tokens.get('a', ''))?.record.failureCount).toBe(20);
+      expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    });
+
+    it('withLock with wait:false reports not acquired while another holder runs, and acquires once it is released', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const holder = store.tokens.withLock('a', '', { wait: true }, async () => {
+        entered();
+        await held;
+        return 'holder';
+      });
+      await inside;
+      let ran = false;
+      try {
+        expect(await store.tokens.withLock('a', '', { wait: false }, async () => (ran = true))).toEqual({ acquired: false });
+        expect(ran).toBe(false);
+      } finally {
+        release();
+      }
+      expect(await holder).toEqual({ acquired: true, value: 'holder' });
+      expect(await store.tokens.withLock('a', '', { wait: false }, async () => 'second')).toEqual({ acquired: true, value: 'second' });
+    });
+
+    it('a waiting withLock runs after the holder is done, not beside it', async () => {
+      const events: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = store.tokens.withLock('a', '', { wait: true }, async () => {
+        events.push('first in');
+        await held;
+        events.push('first out');
+      });
+      await tick(20);
+      const second = store.tokens.withLock('a', '', { wait: true }, async () => {
+        events.push('second in');
+      });
+      try {
+        await tick(50);
+        expect(events).toEqual(['first in']);
+      } finally {
+        release();
+      }
+      await Promise.all([first, second]);
+      expect(events).toEqual(['first in', 'first out', 'second in']);
+    });
+
+    it('locks of different credentials do not exclude each other', async () => {
+      await store.links.create(link('b'));
+      await saveToken(store, 'b');
+      // Each holder waits for the other to be inside: only possible if both hold their lock at once.
+      let aInside!: () => void;
+      let bInside!: () => void;
+      const aIn = new Promise<void>((resolve) => (aInside = resolve));
+      const bIn = new Promise<void>((resolve) => (bInside = resolve));
+      const both = Promise.all([
+        store.tokens.withLock('a', '', { wait: true }, async () => (aInside(), await bIn, 'a')),
+        store.tokens.withLock('b', '', { wait: true }, async () => (bInside(), await aIn, 'b')),
+        store.tokens.withLock('a', 'user-1', { wait: false }, async () => 'a/user-1'),
+      ]);
+      expect(await settlesWithin(both, 5_000)).toBe(true);
+      expect(await both).toEqual([
+        { acquired: true, value: 'a' },
+        { acquired: true, value: 'b' },
+        { acquired: true, value: 'a/user-1' },
+      ]);
+    });
+
+    it('withLock returns what work returns; what work throws comes back as thrown, and the lock is released', async () => {
+      const failure = new Error('work failed');
+      expect(await rejection(store.tokens.withLock('a', '', { wait: true }, async () => Promise.reject(failure)))).toBe(failure);
+      // An error that looks like a driver's (a network code) is work's own: it is not turned into a StoreError.
+      const network = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      expect(await rejection(store.tokens.withLock('a', '', { wait: true }, async () => Promise.reject(network)))).toBe(network);
+      expect(await store.tokens.withLock('a', '', { wait: false }, async () => 42)).toEqual({ acquired: true, value: 42 });
+    });
+
+    it('the access given to work reads and writes the credential, and is refused once work has settled', async () => {
+      let leaked: TokenAccess | undefined;
+      const result = await store.tokens.withLock('a', '', { wait: true }, async (access) => {
+        leaked = access;
+        const current = await access.get('a', '');
+        const next = tokenRecord('a', '', { updatedAt: at(10), hasRefreshToken: false });
+        await access.save(next, tokenSecrets('locked', { refresh: false }));
+        return current?.record.updatedAt;
+      });
+      expect(result).toEqual({ acquired: true, value: at(0) });
+      expect(await store.tokens.get('a', '')).toEqual({ record: tokenRecord('a', '', { updatedAt: at(10), hasRefreshToken: false }), accessToken: sealed(1, 'at-locked'), refreshToken: null });
+      await expect(leaked!.get('a', '')).rejects.toThrow(/after its work settled/);
+      await expect(leaked!.saveRecord(tokenRecord('a'))).rejects.toThrow(/after its work settled/);
+    });
+  });
+
+  describe('token changes', () => {
+    beforeEach(async () => {
+      await store.vaultKeys.insert(vaultKey(1));
+      await store.links.create(link('a'));
+    });
+
+    it('a save calls each listener once with the credential; unsubscribe stops it', async () => {
+      const first = recordChanges(store);
+      const second = recordChanges(store);
+      await saveToken(store, 'a', 'user-1');
+      await tick(300);
+      expect(first.changes).toEqual(['a/user-1']);
+      expect(second.changes).toEqual(['a/user-1']);
+      first.stop();
+      first.stop();
+      await saveToken(store, 'a', '');
+      await tick(300);
+      expect(first.changes).toEqual(['a/user-1']);
+      expect(second.changes).toEqual(['a/user-1', 'a/']);
+      second.stop();
+    });
+
+    it('removing a credential, or its link, is announced; a metadata-only saveRecord is not', async () => {
+      const record = await saveToken(store, 'a', 'user-1');
+      await saveToken(store, 'a', 'user-2');
+      const { changes, stop } = recordChanges(store);
+      await store.tokens.saveRecord({ ...record, failureCount: 1 });
+      expect(await store.tokens.delete('a', 'user-1')).toBe(true);
+      expect(await store.tokens.delete('a', 'user-1')).toBe(false);
+      await store.links.delete('a');
+      await tick(300);
+      expect(changes).toEqual(['a/user-1', 'a/user-2']);
+      stop();
+    });
+
+    it('a listener that throws fails neither the save nor the other listeners', async () => {
+      const unsubscribe = store.tokens.onChange(() => {
+        throw new Error('listener bug');
+      });
+      const { changes, stop } = recordChanges(store);
+      await expect(saveToken(store, 'a')).resolves.toBeDefined();
+      expect(changes).toEqual(['a/']);
+      unsubscribe();
+      stop();
+    });
+  });
+
+  describe('authorization requests', () => {
+    beforeEach(async () => {
+      await store.vaultKeys.insert(vaultKey(1));
+      await store.links.create(link('a'));
+    });
+
+    it('consume of a fresh request gives it marked used at `now` with its verifier, and deletes the verifier', async () => {
+      await store.authStates.create(authState('s1'), sealed(1, 'verifier'));
+      expect(await store.secrets.get(authStateOwnerId('s1'), CODE_VERIFIER_FIELD)).toEqual(sealed(1, 'verifier'));
+      expect(await store.authStates.consume('s1', at(60))).toEqual({
+        outcome: 'consumed',
+        record: authState('s1', 'a', { usedAt: at(60) }),
+        codeVerifier: sealed(1, 'verifier'),
+      });
+      expect(await store.secrets.get(authStateOwnerId('s1'), CODE_VERIFIER_FIELD)).toBeUndefined();
+    });
+
+    it('a second consume of the same request is replayed, with the record, even after it expired', async () => {
+      await store.authStates.create(authState('s1'), sealed(1, 'verifier'));
+      await store.authStates.consume('s1', at(60));
+      const used = authState('s1', 'a', { usedAt: at(60) });
+      expect(await store.authStates.consume('s1', at(61))).toEqual({ outcome: 'replayed', record: used });
+      expect(await store.authStates.consume('s1', at(6000))).toEqual({ outcome: 'replayed', record: used });
+    });
+
+    it('consume at or after expiresAt is expired and leaves the request unused', async () => {
+      await store.authStates.create(authState('s1'), sealed(1, 'verifier'));
+      expect(await store.authStates.consume('s1', at(600))).toEqual({ outcome: 'expired', record: authState('s1') });
+      expect(await store.authStates.consume('s1', at(601))).toEqual({ outcome: 'expired', record: authState('s1') });
+      expect(await store.authStates.consume('s1', at(599))).toMatchObject({ outcome: 'consumed' });
+    });
+
+    it('consume of an id never stored is unknown', async () => {
+      expect(await store.authStates.consume('never', at(0))).toEqual({ outcome: 'unknown' });
+    });
+
+    it('of 20 concurrent consumes of one request exactly one gets the verifier, the others are replayed', async () => {
+      await store.authStates.create(authState('s1'), sealed(1, 'verifier'));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.authStates.consume('s1', at(10 + i))));
+      expect(results.filter((result) => result.outcome === 'consumed')).toHaveLength(1);
+      expect(results.filter((result) => result.outcome === 'replayed')).toHaveLength(19);
+    });
+
+    it('create refuses a duplicate id (ALREADY_EXISTS), a link that does not exist (NOT_FOUND) and a stale key version (STALE_KEY_VERSION), storing nothing', async () => {
+      await store.authStates.create(authState('s1'), sealed(1, 'first'));
+      await expectStoreError(store.authStates.create(authState('s1'), sealed(1, 'second')), 'ALREADY_EXISTS');
+      expect(await store.secrets.get(authStateOwnerId('s1'), CODE_VERIFIER_FIELD)).toEqual(sealed(1, 'first'));
+      await expectStoreError(store.authStates.create(authState('s2', 'ghost'), sealed(1, 'v')), 'NOT_FOUND');
+      await expectStoreError(store.authStates.create(authState('s3'), sealed(7, 'v')), 'STALE_KEY_VERSION');
+      expect(await store.authStates.consume('s2', at(1))).toEqual({ outcome: 'unknown' });
+      expect(await store.authStates.consume('s3', at(1))).toEqual({ outcome: 'unknown' });
+      expect(await store.secrets.countByKeyVersion()).toEqual(new Map([[1, 1]]));
+    });
+
+    it('create and consume refuse timestamps that are not toISOString() text', async () => {
+      await expect(store.authStates.create(authState('s1', 'a', { expiresAt: 'tomorrow' }), sealed(1, 'v'))).rejects.toThrow(TypeError);
+      await expect(store.authStates.consume('s1', '2025-03-01')).rejects.toThrow(TypeError);
+    });
+
+    it('purge removes the requests created before the bound, used or not, with their verifiers, and counts them', async () => {
+      await store.authStates.create(authState('old-used', 'a', { createdAt: at(0) }), sealed(1, 'v1'));
+      await store.authStates.create(authState('old-unused', 'a', { createdAt: at(10) }), sealed(1, 'v2'));
+      await store.authStates.create(authState('new', 'a', { createdAt: at(20) }), sealed(1, 'v3'));
+      await store.authStates.consume('old-used', at(30));
+      expect(await store.authStates.purge(at(20))).toBe(2);
+      expect(await store.authStates.consume('old-used', at(40))).toEqual({ outcome: 'unknown' });
+      expect(await store.authStates.consume('old-unused', at(40))).toEqual({ outcome: 'unknown' });
+      expect(await store.secrets.get(authStateOwnerId('old-unused'), CODE_VERIFIER_FIELD)).toBeUndefined();
+      expect(await store.secrets.get(authStateOwnerId('new'), CODE_VERIFIER_FIELD)).toEqual(sealed(1, 'v3'));
+      expect(await store.authStates.purge(at(20))).toBe(0);
+    });
+  });
+
+  describe('consumers', () => {
+    it('create then get returns the record exactly as written; get of an id never stored is undefined', async () => {
+      const record = consumer('c1', at(5), { linkIds: [] });
+      await store.consumers.create(record);
+      expect(await store.consumers.get('c1')).toEqual(record);
+      expect(await store.consumers.get('missing')).toBeUndefined();
+    });
+
+    it('list returns every consumer in (createdAt, id) order', async () => {
+      await store.consumers.create(consumer('c', at(1)));
+      await store.consumers.create(consumer('b', at(2)));
+      await store.consumers.create(consumer('a', at(1)));
+      expect((await store.consumers.list()).map((record) => record.id)).toEqual(['a', 'c', 'b']);
+      expect((await store.consumers.list())[0]).toEqual(consumer('a', at(1)));
+    });
+
+    it('create with an id already taken fails with ALREADY_EXISTS and keeps the first', async () => {
+      await store.consumers.create(consumer('c1'));
+      await expectStoreError(store.consumers.create(consumer('c1', at(1), { name: 'Other' })), 'ALREADY_EXISTS');
+      expect((await store.consumers.get('c1'))?.name).toBe('Consumer c1');
+    });
+
+    it('delete removes a consumer and says whether there was one', async () => {
+      await store.consumers.create(consumer('c1'));
+      expect(await store.consumers.delete('c1')).toBe(true);
+      expect(await store.consumers.delete('c1')).toBe(false);
+      expect(await store.consumers.list()).toEqual([]);
+    });
+
+    it('create refuses a key hash that is not a lower-case hex SHA-256, before touching the database', async () => {
+      for (const keyHash of ['', 'A'.repeat(64), 'a'.repeat(63), 'alc_the-api-key-itself']) {
+        const error = await rejection(store.consumers.create(consumer('c1', at(0), { keyHash })));
+        expect(error).toBeInstanceOf(TypeError);
+        expect((error as Error).message).not.toContain('alc_');
+      }
+      expect(await store.consumers.list()).toEqual([]);
+    });
+  });
+
+  describe('link deletion', () => {
+    it('deleting a link also removes its credentials with their sealed tokens and its authorization requests with their verifiers, and nobody else\'s', async () => {
+      await store.vaultKeys.insert(vaultKey(1));
+      await store.links.create(link('a'), { put: [{ field: 'clientSecret', sealed: sealed(1, 'cs-a') }] });
+      await store.links.create(link('b'), { put: [{ field: 'clientSecret', sealed: sealed(1, 'cs-b') }] });
+      for (const linkId of ['a', 'b']) {
+        await saveToken(store, linkId, '');
+        await saveToken(store, linkId, 'user-1');
+        await store.authStates.create(authState(`pending-${linkId}`, linkId), sealed(1, `v-${linkId}`));
+      }
+      await store.authStates.create(authState('used-a', 'a'), sealed(1, 'v'));
+      await store.authStates.consume('used-a', at(1));
+
+      expect(await store.links.delete('a')).toBe(true);
+
+      expect(await store.tokens.listForLink('a')).toEqual([]);
+      expect(await store.tokens.get('a', '')).toBeUndefined();
+      for (const subject of ['', 'user-1']) {
+        expect(await store.secrets.get(tokenOwnerId('a', subject), ACCESS_TOKEN_FIELD)).toBeUndefined();
+        expect(await store.secrets.get(tokenOwnerId('a', subject), REFRESH_TOKEN_FIELD)).toBeUndefined();
+      }
+      expect(await store.authStates.consume('pending-a', at(2))).toEqual({ outcome: 'unknown' });
+      expect(await store.authStates.consume('used-a', at(2))).toEqual({ outcome: 'unknown' });
+      expect(await store.secrets.get(authStateOwnerId('pending-a'), CODE_VERIFIER_FIELD)).toBeUndefined();
+      expect(await db.rawCount("SELECT count(*) FROM tokens WHERE link_id = 'a'")).toBe(0);
+      expect(await db.rawCount("SELECT count(*) FROM auth_states WHERE link_id = 'a'")).toBe(0);
+
+      // Link b: its secret, two credentials (two tokens each) and one verifier are all still there.
+      expect(await store.tokens.listForLink('b')).toHaveLength(2);
+      expect(await store.authStates.consume('pending-b', at(2))).toMatchObject({ outcome: 'consumed', codeVerifier: sealed(1, 'v-b') });
+      expect(await store.secrets.countByKeyVersion()).toEqual(new Map([[1, 5]]));
+    });
+  });
+
   describe('lifecycle', () => {
     it('ping resolves while the database answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
@@ -607,6 +1147,8 @@ describe.each([sqliteBackend, postgresBackend])('$name store', (backend) => {
       await store.close();
       await expectStoreError(store.ping(), 'UNAVAILABLE');
       await expectStoreError(store.links.get('a'), 'UNAVAILABLE');
+      await expectStoreError(store.tokens.withLock('a', '', { wait: true }, async () => undefined), 'UNAVAILABLE');
+      expect(() => store.tokens.onChange(() => undefined)).toThrow(StoreError);
       await expect(store.close()).resolves.toBeUndefined();
     });
   });
@@ -720,5 +1262,237 @@ describe('postgres store specifics', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('postgres store across replicas', () => {
+  let database: TestDatabase;
+  let stores: Store[];
+  /** One more replica on the database, as another connector process would open it. */
+  const replica = (options: Partial<PostgresStoreOptions> = {}): Store => {
+    const store = createPostgresStore({ connectionString: database.url, poolSize: 4, ...options });
+    stores.push(store);
+    return store;
+  };
+  const sqlCount = async (text: string): Promise<number> => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return Number(Object.values((await client.query(text)).rows[0] ?? {})[0]);
+    } finally {
+      await client.end();
+    }
+  };
+  /** Sessions LISTENing for token changes (their last statement was the LISTEN, and it finished). */
+  const listeningSessions = () =>
+    sqlCount(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle' AND query = 'LISTEN ${TOKEN_CHANNEL}'`);
+
+  let a: Store;
+  let b: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    stores = [];
+    a = replica();
+    b = replica();
+    await a.migrate();
+    await a.vaultKeys.insert(vaultKey(1));
+    await a.links.create(link('a'));
+    await saveToken(a, 'a');
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await database.drop();
+  });
+
+  it('withLock excludes across two replicas: 20 concurrent read-yield-write increments split over them end with exactly 20', async () => {
+    const seen = await Promise.all(Array.from({ length: 20 }, (_, i) => increment(i % 2 === 0 ? a : b)));
+    expect((await a.tokens.get('a', ''))?.record.failureCount).toBe(20);
+    expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('withLock with wait:false on one replica reports not acquired while the other replica holds the lock', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const holder = a.tokens.withLock('a', '', { wait: true }, async () => (entered(), await held, 'a'));
+    await inside;
+    let waiter: Promise<unknown> | undefined;
+    try {
+      // Asked before b has any caller of its own queued, so the answer comes from PostgreSQL.
+      expect(await b.tokens.withLock('a', '', { wait: false }, async () => 'b')).toEqual({ acquired: false });
+      waiter = b.tokens.withLock('a', '', { wait: true }, async () => 'b waited');
+      expect(await settlesWithin(waiter, 200)).toBe(false);
+    } finally {
+      release();
+    }
+    expect(await holder).toEqual({ acquired: true, value: 'a' });
+    expect(await waiter).toEqual({ acquired: true, value: 'b waited' });
+  });
+
+  it('a throw inside withLock rolls back everything work wrote, tokens and record alike', async () => {
+    const before = await a.tokens.get('a', '');
+    const failure = new Error('the provider answered nonsense');
+    const error = await rejection(
+      a.tokens.withLock('a', '', { wait: true }, async (access) => {
+        await access.save(tokenRecord('a', '', { updatedAt: at(99), hasRefreshToken: false }), tokenSecrets('lost', { refresh: false }));
+        await access.saveRecord(tokenRecord('a', '', { updatedAt: at(100), hasRefreshToken: false, failureCount: 7 }));
+        // Inside the transaction the writes are visible; outside they are not.
+        expect((await access.get('a', ''))?.record.failureCount).toBe(7);
+        expect(await b.tokens.get('a', '')).toEqual(before);
+        throw failure;
+      }),
+    );
+    expect(error).toBe(failure);
+    expect(await b.tokens.get('a', '')).toEqual(before);
+  });
+
+  it('a save that fails inside withLock (STALE_KEY_VERSION) is undone on its own, and work can go on and commit', async () => {
+    const result = await a.tokens.withLock('a', '', { wait: true }, async (access) => {
+      await expectStoreError(access.save(tokenRecord('a', '', { updatedAt: at(50) }), tokenSecrets('stale', { keyVersion: 9 })), 'STALE_KEY_VERSION');
+      await expectStoreError(access.saveRecord(tokenRecord('a', 'nobody')), 'NOT_FOUND');
+      await access.saveRecord(tokenRecord('a', '', { failureCount: 1, lastErrorCode: 'STALE' }));
+      return 'done';
+    });
+    expect(result).toEqual({ acquired: true, value: 'done' });
+    expect(await b.tokens.get('a', '')).toEqual({ record: tokenRecord('a', '', { failureCount: 1, lastErrorCode: 'STALE' }), ...tokenSecrets('x') });
+  });
+
+  it('a save through one replica reaches a listener on another within a second; the writer\'s own listener hears it once', async () => {
+    const onA = recordChanges(a);
+    const onB = recordChanges(b);
+    // Both replicas' listening connections are up: from here on, a notification cannot be missed.
+    await eventually(async () => (await listeningSessions()) === 2, 5_000, 'two listening sessions');
+    const started = Date.now();
+    await saveToken(a, 'a', 'user-1');
+    await eventually(() => onB.changes.length > 0, 1_000, 'the change reaching replica b');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(onB.changes).toEqual(['a/user-1']);
+    // Long enough for PostgreSQL to have echoed a's own notification back to a.
+    await tick(300);
+    expect(onA.changes).toEqual(['a/user-1']);
+    expect(onB.changes).toEqual(['a/user-1']);
+
+    onB.stop();
+    await saveToken(b, 'a', 'user-2');
+    await eventually(() => onA.changes.length === 2, 1_000, 'the change reaching replica a');
+    await tick(300);
+    expect(onA.changes).toEqual(['a/user-1', 'a/user-2']);
+    expect(onB.changes).toEqual(['a/user-1']);
+    onA.stop();
+  });
+
+  it('changes made inside withLock are announced when its transaction commits, and not at all when it rolls back', async () => {
+    const onA = recordChanges(a);
+    const onB = recordChanges(b);
+    await eventually(async () => (await listeningSessions()) === 2, 5_000, 'two listening sessions');
+    await rejection(
+      a.tokens.withLock('a', '', { wait: true }, async (access) => {
+        await access.save(tokenRecord('a'), tokenSecrets('rolled-back'));
+        throw new Error('abandon');
+      }),
+    );
+    await a.tokens.withLock('a', '', { wait: true }, async (access) => {
+      await access.save(tokenRecord('a', '', { updatedAt: at(5) }), tokenSecrets('committed'));
+      await tick(300);
+      expect(onA.changes).toEqual([]);
+      expect(onB.changes).toEqual([]);
+    });
+    expect(onA.changes).toEqual(['a/']);
+    await eventually(() => onB.changes.length > 0, 1_000, 'the change reaching replica b');
+    await tick(300);
+    expect(onB.changes).toEqual(['a/']);
+    onA.stop();
+    onB.stop();
+  });
+
+  it('the listening connection comes back after the server drops it, and reports the drop', async () => {
+    const backgroundErrors: unknown[] = [];
+    const listener = replica({ onBackgroundError: (error) => backgroundErrors.push(error) });
+    const heard = recordChanges(listener);
+    await eventually(async () => (await listeningSessions()) === 1, 5_000, 'a listening session');
+    await sqlCount(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${TOKEN_CHANNEL}'`);
+    await eventually(() => backgroundErrors.length > 0, 5_000, 'the drop being reported');
+    expect(backgroundErrors[0]).toBeInstanceOf(StoreError);
+    expect((backgroundErrors[0] as StoreError).code).toBe('UNAVAILABLE');
+    await eventually(async () => (await listeningSessions()) === 1, 10_000, 'the listening session coming back');
+    await saveToken(a, 'a', 'after-reconnect');
+    await eventually(() => heard.changes.includes('a/after-reconnect'), 1_000, 'the change reaching the reconnected listener');
+    heard.stop();
+  });
+
+  it('a listener that throws is reported through onBackgroundError', async () => {
+    const backgroundErrors: unknown[] = [];
+    const store = replica({ onBackgroundError: (error) => backgroundErrors.push(error) });
+    const bug = new Error('listener bug');
+    const stop = store.tokens.onChange(() => {
+      throw bug;
+    });
+    await saveToken(store, 'a', 'user-1');
+    expect(backgroundErrors).toEqual([bug]);
+    stop();
+  });
+
+  it('of 20 concurrent consumes of one request across two replicas exactly one gets the verifier', async () => {
+    await a.authStates.create(authState('s1'), sealed(1, 'verifier'));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).authStates.consume('s1', at(10 + i))));
+    const consumed = results.filter((result) => result.outcome === 'consumed');
+    expect(consumed).toHaveLength(1);
+    expect(consumed[0]).toMatchObject({ codeVerifier: sealed(1, 'verifier') });
+    expect(results.filter((result) => result.outcome === 'replayed')).toHaveLength(19);
+  });
+
+  it('deleting a link waits for a token save still in its lock\'s transaction, then removes what it wrote', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let saved!: () => void;
+    const didSave = new Promise<void>((resolve) => (saved = resolve));
+    const holder = a.tokens.withLock('a', 'user-1', { wait: true }, async (access) => {
+      await access.save(tokenRecord('a', 'user-1'), tokenSecrets('in-flight'));
+      saved();
+      await held;
+    });
+    await didSave;
+    const deletion = b.links.delete('a');
+    try {
+      expect(await settlesWithin(deletion, 300)).toBe(false);
+    } finally {
+      release();
+    }
+    await holder;
+    expect(await deletion).toBe(true);
+    expect(await a.tokens.listForLink('a')).toEqual([]);
+    expect(await a.secrets.countByKeyVersion()).toEqual(new Map());
+  });
+
+  it('work under the lock can update its link through the pool after saving tokens, even with a deletion of the link queued behind it', async () => {
+    // The service's own sequence: save the new tokens, then mark the link connected. The save holds
+    // the link row in KEY SHARE until commit; an update must not wait for that (it would wait for itself).
+    const record = link('a');
+    let deletion: Promise<boolean> | undefined;
+    const result = await a.tokens.withLock('a', '', { wait: true }, async (access) => {
+      await access.save(tokenRecord('a', '', { updatedAt: at(5) }), tokenSecrets('new'));
+      deletion = b.links.delete('a');
+      await tick(100);
+      const update = a.links.update(next(record, { status: 'connected' }), 1);
+      return settlesWithin(update, 2_000);
+    });
+    expect(result).toEqual({ acquired: true, value: true });
+    expect(await deletion).toBe(true);
+    expect(await a.tokens.get('a', '')).toBeUndefined();
+    expect(await a.secrets.countByKeyVersion()).toEqual(new Map());
+  });
+
+  it('a token save under the lock for a link deleted meanwhile fails with NOT_FOUND and leaves nothing behind', async () => {
+    const result = await a.tokens.withLock('a', 'user-1', { wait: true }, async (access) => {
+      expect(await b.links.delete('a')).toBe(true);
+      await expectStoreError(access.save(tokenRecord('a', 'user-1'), tokenSecrets('late')), 'NOT_FOUND');
+      return 'gave up';
+    });
+    expect(result).toEqual({ acquired: true, value: 'gave up' });
+    expect(await a.secrets.countByKeyVersion()).toEqual(new Map());
+    expect(await sqlCount('SELECT count(*) FROM tokens')).toBe(0);
   });
 });
