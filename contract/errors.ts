@@ -5,8 +5,9 @@ import { z } from 'zod';
  *
  * Both the connector and the Forge app answer errors as `{error: {code, message}}`. A code is
  * stable: tools and the admin page branch on it, so a code is never renamed, only added.
- * 4xx codes carry a message a person can act on; 5xx answers always say `INTERNAL` with a generic
- * message, and the cause goes to the log only.
+ * Codes carry a message a person can act on. An unexpected failure is always `INTERNAL` (500) with
+ * a generic message, and its cause goes to the log only; 502 and 503 codes describe a state of the
+ * remote or of the service, never an internal detail.
  */
 export const API_ERRORS = {
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
@@ -20,10 +21,16 @@ export const API_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   CONFLICT: { status: 409, message: 'The resource changed while you were editing it: read it again and retry.' },
   ALREADY_EXISTS: { status: 409, message: 'A resource with these details already exists.' },
+  LINK_NOT_CONFIGURED: { status: 409, message: 'Enter the client ID and secret from the remote\'s incoming link first.' },
+  NOT_AUTHORIZED: { status: 409, message: 'The link has no token yet: authorize it first.' },
+  NEEDS_REAUTHORIZATION: { status: 409, message: 'The remote refused the refresh token: authorize the link again.' },
+  GRANT_MISMATCH: { status: 409, message: 'This action does not apply to the grant this link uses.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests: slow down and retry later.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side. The cause has been logged.' },
+  REMOTE_ERROR: { status: 502, message: 'The remote application refused or failed the request.' },
+  TOKEN_UNAVAILABLE: { status: 503, message: 'No valid token right now: the remote\'s token endpoint is failing; refreshes are retried with back-off.' },
   NOT_READY: { status: 503, message: 'The service is not ready yet.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -7,9 +7,15 @@ import { createAuthenticate, operatorAuthenticator, type Authenticator, type Pri
 import { registerErrorHandling } from './http/error-handler';
 import { buildOpenApi } from './http/openapi';
 import { registerRoute, type AnyRouteSpec } from './http/route';
+import { consumerAuthenticator, consumerRoutes } from './consumers/routes';
+import { ConsumerService } from './consumers/service';
+import { createCredentialMetrics } from './credentials/metrics';
+import { credentialRoutes, registerCallbackRoute } from './credentials/routes';
+import { CredentialService } from './credentials/service';
 import { linkRoutes } from './links/routes';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
+import { lazyChildLogger } from './observability/request-logger';
 import { UrlPolicy } from './outbound/url-policy';
 import type { Store } from './storage/store';
 import type { Vault } from './vault/vault';
@@ -23,6 +29,23 @@ export interface AppDeps {
   now?: () => Date;
   /** Extra authenticators (the Forge channel, consumers) added by later parts. */
   authenticators?: Partial<Record<PrincipalKind, Authenticator>>;
+  /** Routes added by later parts (the Forge channel), registered with the built-in ones. */
+  extraRoutes?: AnyRouteSpec[];
+  /** Token refresh tuning for tests and benchmarks (provider timeout, refresh policy, clock). */
+  credentials?: Pick<ConstructorParameters<typeof CredentialService>[0], 'providerTimeoutMs' | 'refreshPolicy' | 'now' | 'random'>;
+}
+
+/** The services behind the routes, for the server (scheduler) and for tests. */
+export interface ConnectorServices {
+  links: LinkService;
+  credentials: CredentialService;
+  consumers: ConsumerService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    connector: ConnectorServices;
+  }
 }
 
 /** Bodies are small JSON documents; anything larger is a mistake or an attack. */
@@ -38,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger, bindings, options as Record<string, unknown>),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -49,15 +73,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const policy = new UrlPolicy(deps.config.allowedHosts);
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
-  const authenticate = createAuthenticate({ operator: operatorAuthenticator(deps.config.adminToken), ...deps.authenticators });
+  const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched' });
+  const credentials = new CredentialService({
+    store: deps.store,
+    vault: deps.vault,
+    links,
+    policy,
+    publicUrl: deps.config.publicUrl,
+    logger: deps.logger,
+    metrics: createCredentialMetrics(metrics.registry, deps.store),
+    ...deps.credentials,
+  });
+  const consumers = new ConsumerService({ store: deps.store, now: () => now().getTime() });
+  app.decorate('connector', { links, credentials, consumers });
+  app.addHook('onClose', async () => credentials.close());
+  const authenticate = createAuthenticate({
+    operator: operatorAuthenticator(deps.config.adminToken),
+    consumer: consumerAuthenticator(consumers),
+    ...deps.authenticators,
+  });
 
-  const routes: AnyRouteSpec[] = [...healthRoutes({ store: deps.store }), ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl })];
+  const routes: AnyRouteSpec[] = [
+    ...healthRoutes({ store: deps.store }),
+    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl }),
+    ...credentialRoutes({ credentials }),
+    ...consumerRoutes({ consumers }),
+    ...(deps.extraRoutes ?? []),
+  ];
   for (const route of routes) registerRoute(app, { authenticate }, route);
+  registerCallbackRoute(app, credentials);
 
   const openapi = buildOpenApi(routes, { version: CONNECTOR_VERSION, serverUrl: deps.config.publicUrl });
   app.get('/openapi.json', async () => openapi);
 
-  const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched' });
   registerMetricsRoute(app, metrics);
   return app;
 }

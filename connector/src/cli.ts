@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, type ConnectorConfig } from './config';
+import { PairingError, PairingService } from './forge/pairing';
 import { toLinkView } from './links/view';
 import { createLogger } from './observability/logger';
 import { openRuntime, type Runtime } from './runtime';
@@ -19,6 +20,8 @@ export interface CliIo {
   cwd: string;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** The clock for pairing-code expiry; the system clock unless a test injects one. */
+  now?: () => Date;
 }
 
 /** Errors a person can act on are printed as they are; anything else is a bug and says so. */
@@ -26,6 +29,7 @@ function explain(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof VaultError) return `vault: ${error.message}`;
   if (error instanceof StoreError) return `store: ${error.message}`;
+  if (error instanceof PairingError) return `pairing: ${error.message}`;
   if (error instanceof Error) return `unexpected error: ${error.message}`;
   return 'unexpected error';
 }
@@ -116,7 +120,43 @@ export function buildCli(io: CliIo): Command {
       });
     });
 
+  program
+    .command('pair')
+    .description('Print a one-time code (valid 10 minutes) that pairs this connector with the Jira installation whose admin enters it')
+    .action(async () => {
+      await withRuntime(io, async (runtime, config) => {
+        if (config.forgeAppId === undefined) {
+          throw new ConfigError([{ variable: 'FORGE_APP_ID', message: 'must be the Forge app ARI (ari:cloud:ecosystem::app/<uuid>): without it the connector does not accept calls from the Forge app' }]);
+        }
+        const { code, expiresAt, replacedPending } = await pairingOf(io, runtime).issueCode();
+        if (replacedPending) io.err('The previous pairing code no longer works.');
+        // The code alone on stdout (scripts can take it); the explanation on stderr.
+        io.out(code);
+        io.err(`Enter this code in Jira (Settings > Apps > OAuth 2.0 application links > Connector). It works once, until ${expiresAt.toISOString()}.`);
+      });
+    });
+
+  program
+    .command('unpair')
+    .description('Release the pairing with the Jira installation and cancel a pending pairing code, so that a new code can pair again')
+    .action(async () => {
+      await withRuntime(io, async (runtime) => {
+        const { released, cancelledCode } = await pairingOf(io, runtime).unpair();
+        if (cancelledCode) io.err('The pending pairing code was cancelled.');
+        if (released === undefined) {
+          io.out('This connector was not paired.');
+          return;
+        }
+        const site = released.cloudId === null ? '' : ` (cloud ${released.cloudId})`;
+        io.out(`Unpaired from ${released.installationId}${site}. Calls from it are refused from now on; run applinks-connector pair to pair again.`);
+      });
+    });
+
   return program;
+}
+
+function pairingOf(io: CliIo, runtime: Runtime): PairingService {
+  return new PairingService({ settings: runtime.store.settings, now: io.now ?? (() => new Date()) });
 }
 
 async function rotateMaster(io: CliIo, runtime: Runtime, config: ConnectorConfig): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { ConnectorConfig } from './config';
+import { createForgeChannel, type ForgeChannel } from './forge';
 import { createStore } from './storage';
 import type { Store } from './storage/store';
 import { loadMasterKey, type MasterKey } from './vault/master-key';
@@ -38,7 +39,14 @@ export async function openRuntime(config: ConnectorConfig, logger: Logger): Prom
 
 export async function openApp(config: ConnectorConfig, logger: Logger): Promise<{ runtime: Runtime; app: FastifyInstance }> {
   const runtime = await openRuntime(config, logger);
-  const app = await buildApp({ config, store: runtime.store, vault: runtime.vault, logger });
+  let forge: ForgeChannel | undefined;
+  try {
+    forge = createForgeChannel({ config, store: runtime.store, logger });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const app = await buildApp({ config, store: runtime.store, vault: runtime.vault, logger, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes });
   app.addHook('onClose', async () => runtime.close());
   return { runtime, app };
 }

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import type { ConnectorConfig } from './config';
+import { RefreshScheduler } from './credentials/scheduler';
 import { openApp } from './runtime';
 
 /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
@@ -18,6 +19,9 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
     await app.close();
   });
   app.addHook('onClose', async () => closer.uninstall());
+  const scheduler = new RefreshScheduler({ store: runtime.store, credentials: app.connector.credentials, logger });
+  // Registered before the store closes (hooks run in order), so a running scan can finish first.
+  app.addHook('preClose', async () => scheduler.stop());
   let address: string;
   try {
     address = await app.listen({ port: config.port, host: config.host });
@@ -25,6 +29,7 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
     await app.close();
     throw error;
   }
+  scheduler.start();
   logger.info(
     { address, store: runtime.store.dialect, dataDir: runtime.store.dialect === 'sqlite' ? config.dataDir : undefined, operatorApi: config.adminToken !== undefined },
     `connector listening on ${address}`,

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../connector/src/app';
+import { buildApp, type AppDeps } from '../../connector/src/app';
 import { loadConfig, type ConnectorConfig } from '../../connector/src/config';
+import { createForgeChannel, type ForgeChannel } from '../../connector/src/forge';
 import { createLogger } from '../../connector/src/observability/logger';
 import { createStore } from '../../connector/src/storage';
 import type { Store } from '../../connector/src/storage/store';
@@ -22,6 +23,8 @@ export interface TestConnector {
   config: ConnectorConfig;
   watch: LeakWatch;
   dataDir: string;
+  /** The Forge channel, present when the env sets FORGE_APP_ID. */
+  forge: ForgeChannel | undefined;
   /** `app.inject` that records the response for leak checks and sends the operator token unless told otherwise. */
   request(options: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -31,12 +34,20 @@ export interface TestConnectorOptions {
   dialect?: 'sqlite' | 'postgres';
   env?: Record<string, string>;
   watch?: LeakWatch;
+  /** The clock for the app and the Forge channel (token times, pairing-code expiry, JWKS cache). */
+  now?: () => Date;
+  /** Share an existing PostgreSQL database (another "replica"); it is then not dropped on close. */
+  databaseUrl?: string;
+  /** The master key, shared by replicas of one store. Random by default. */
+  masterKey?: Buffer;
+  /** Token tuning: provider timeout, refresh policy, the credential clock. */
+  credentials?: AppDeps['credentials'];
 }
 
 /** A connector app on a real database (a temp SQLite file, or a fresh PostgreSQL database). */
 export async function startTestConnector(options: TestConnectorOptions = {}): Promise<TestConnector> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'applinks-test-'));
-  const db = options.dialect === 'postgres' ? await createTestDatabase() : undefined;
+  const db = options.databaseUrl !== undefined ? { url: options.databaseUrl, drop: async () => undefined } : options.dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig(
     {
       CONNECTOR_DATA_DIR: dataDir,
@@ -51,10 +62,12 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
   const watch = options.watch ?? new LeakWatch();
   const store = createStore({ databaseUrl: config.databaseUrl, dataDir });
   await store.migrate();
-  const key = randomBytes(32);
+  const key = options.masterKey ?? randomBytes(32);
   const vault = new Vault({ store, masterKey: { key, id: masterKeyId(key), source: 'environment' } });
   await vault.init();
-  const app = await buildApp({ config, store, vault, logger: createLogger('debug', watch.stream) });
+  const logger = createLogger('debug', watch.stream);
+  const forge = createForgeChannel({ config, store, logger, now: options.now });
+  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials });
   await app.ready();
   return {
     app,
@@ -63,6 +76,7 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
     config,
     watch,
     dataDir,
+    forge,
     async request(opts) {
       const { token, ...inject } = opts;
       const headers = { ...(inject.headers ?? {}) } as Record<string, string>;

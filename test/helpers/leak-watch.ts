@@ -4,11 +4,15 @@
  */
 export class LeakWatch {
   private readonly seen: string[] = [];
-  private readonly secrets = new Set<string>();
+  private readonly secrets = new Map<string, ((text: string) => boolean) | undefined>();
 
-  /** Registers a value that must never be seen outside. */
-  secret<T extends string>(value: T): T {
-    this.secrets.add(value);
+  /**
+   * Registers a value that must never be seen outside, except in the texts `allowedIn` accepts:
+   * the one response that hands it out on purpose (an API key shown once, a token served to its
+   * consumer). Log lines are never allowed.
+   */
+  secret<T extends string>(value: T, allowedIn?: (text: string) => boolean): T {
+    if (!this.secrets.has(value) || allowedIn !== undefined) this.secrets.set(value, allowedIn);
     return value;
   }
 
@@ -28,9 +32,10 @@ export class LeakWatch {
   /** The secrets that appeared, with where; empty when nothing leaked. */
   leaks(): { secret: string; where: string }[] {
     const found: { secret: string; where: string }[] = [];
-    for (const secret of this.secrets) {
+    for (const [secret, allowedIn] of this.secrets) {
       for (const text of this.seen) {
-        if (text.includes(secret)) found.push({ secret: `${secret.slice(0, 3)}…(${secret.length} chars)`, where: text.slice(0, 300) });
+        const isLogLine = text.startsWith('{"level"');
+        if (text.includes(secret) && (isLogLine || allowedIn === undefined || !allowedIn(text))) found.push({ secret: `${secret.slice(0, 3)}…(${secret.length} chars)`, where: text.slice(0, 300) });
       }
     }
     return found;

@@ -8,6 +8,8 @@ export interface Principal {
   kind: PrincipalKind;
   /** Who, for audit logs: never a credential. */
   id: string;
+  /** For consumers: the links whose tokens it may read. */
+  linkIds?: readonly string[];
 }
 
 /**

@@ -13,9 +13,10 @@ import { zodIssues } from './validation';
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     const known = toHttpError(error);
-    if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (known.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    else if (known.status >= 500) request.log.warn({ code: known.code, status: known.status, err: error }, 'request failed');
     else request.log.info({ code: known.code, status: known.status }, 'request rejected');
-    const body: ErrorEnvelope = { error: { code: known.code, message: known.status >= 500 ? API_ERRORS.INTERNAL.message : known.message } };
+    const body: ErrorEnvelope = { error: { code: known.code, message: known.code === 'INTERNAL' ? API_ERRORS.INTERNAL.message : known.message } };
     if (known.issues !== undefined && known.issues.length > 0) body.error.issues = known.issues;
     void reply.code(known.status).type('application/json; charset=utf-8').send(body);
   });

@@ -98,6 +98,22 @@ export class LinkService {
     }
   }
 
+  /** Sets the runtime status (connected, needs re-authorization, failing) without touching configuration. */
+  async setStatus(id: string, status: LinkStatus, reason: string | null): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.deps.store.links.get(id);
+      if (current === undefined || (current.status === status && current.statusReason === reason)) return;
+      const next: LinkRecord = { ...current, status, statusReason: reason, updatedAt: this.deps.now().toISOString(), version: current.version + 1 };
+      try {
+        await this.deps.store.links.update(next, current.version);
+        return;
+      } catch (error) {
+        if (error instanceof StoreError && error.code === 'CONFLICT' && attempt < UPDATE_ATTEMPTS * 2) continue;
+        throw error;
+      }
+    }
+  }
+
   async delete(id: string): Promise<void> {
     if (!(await this.deps.store.links.delete(id))) throw new HttpError('NOT_FOUND', `No link with id ${id}.`);
   }

@@ -183,7 +183,16 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
     expect(metrics.body).toMatch(/applinks_links \d+/);
     expect(metrics.body).toContain('applinks_http_requests_total{method="POST",route="/v1/links",status="201"}');
     const openapi = (await c.request({ method: 'GET', url: '/openapi.json', token: null })).json() as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(openapi.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/links', '/v1/links/{id}']);
+    expect(Object.keys(openapi.paths).sort()).toEqual([
+      '/healthz',
+      '/readyz',
+      '/v1/consumers',
+      '/v1/consumers/{id}',
+      '/v1/links',
+      '/v1/links/{id}',
+      '/v1/links/{id}/authorize',
+      '/v1/links/{id}/token',
+    ]);
     expect(Object.keys(openapi.paths['/v1/links/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(JSON.stringify(openapi)).toContain('clientSecret');
   });

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: prints the figures issue 3 asks for, from one run on this machine.
+ *   1. Token reads by a consumer vs a bare Fastify route (the ceiling), 50 connections.
+ *   2. A refresh storm: 10,000 links expiring within a minute, 3 replicas on PostgreSQL, a token
+ *      endpoint with 20 ms latency.
+ * PostgreSQL is the embedded one the tests use (started here, removed afterwards), unless
+ * BENCH_DATABASE_URL names a database to use. Sizes can be changed with BENCH_LINKS,
+ * BENCH_REPLICAS, BENCH_SECONDS.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { benchRefreshStorm } from './refresh-storm';
+import { benchTokenRead } from './token-read';
+
+const env = (name: string, fallback: number): number => {
+  const value = process.env[name];
+  return value === undefined ? fallback : Number(value);
+};
+
+async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
+  if (process.env.BENCH_DATABASE_URL !== undefined) return run(process.env.BENCH_DATABASE_URL);
+  const root = path.resolve(__dirname, '../../..');
+  const setup = (await import(pathToFileURL(path.join(root, 'test/setup/global-setup.mjs')).href)) as { default: () => Promise<void> };
+  const teardown = (await import(pathToFileURL(path.join(root, 'test/setup/global-teardown.mjs')).href)) as { default: () => Promise<void> };
+  await setup.default();
+  try {
+    const pg = await import('pg');
+    const admin = new pg.default.Client({ connectionString: process.env.TEST_PG_URL });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_storm');
+    await admin.end();
+    const url = new URL(process.env.TEST_PG_URL ?? '');
+    url.pathname = '/bench_storm';
+    return await run(url.toString());
+  } finally {
+    await teardown.default();
+  }
+}
+
+async function main(): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const connections = env('BENCH_CONNECTIONS', 50);
+  const seconds = env('BENCH_SECONDS', 10);
+  out(`# applinks connector benchmark (node ${process.version}, ${new Date().toISOString()})`);
+  out(`\n## token reads: GET /v1/links/:id/token vs a bare Fastify route, ${connections} connections, ${seconds} s each`);
+  const read = await benchTokenRead({ connections, durationSeconds: seconds });
+  const row = (name: string, r: typeof read.bare) => `| ${name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors + r.timeouts} |`;
+  out('| route | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|');
+  out(row('bare Fastify (ceiling)', read.bare));
+  out(row('token read (consumer)', read.token));
+  out(`ratio token/bare: ${read.ratio.toFixed(2)} (target >= 0.70), token p99 ${read.token.p99} ms (target < 10 ms)`);
+
+  const links = env('BENCH_LINKS', 10_000);
+  const replicas = env('BENCH_REPLICAS', 3);
+  out(`\n## refresh storm: ${links} links expiring within one minute, ${replicas} replicas on PostgreSQL, token endpoint latency 20 ms`);
+  const storm = await withDatabase((url) => benchRefreshStorm({ databaseUrl: url, links, replicas, latencyMs: 20, concurrency: 8, log: (l) => out(`  ${l}`) }));
+  out('| links | replicas | total s | provider requests | duplicate refreshes | refreshed after expiry |\n|---|---|---|---|---|---|');
+  out(`| ${storm.links} | ${storm.replicas} | ${storm.totalSeconds.toFixed(1)} | ${storm.providerRequests} | ${storm.duplicates} | ${storm.lateRefreshes} |`);
+  out(`targets: 0 duplicates (${storm.duplicates === 0 ? 'met' : 'MISSED'}), no token refreshed after it expired (${storm.lateRefreshes === 0 ? 'met' : 'MISSED'})`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
