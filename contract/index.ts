@@ -6,3 +6,5 @@ export * from './errors';
 export * from './remotes';
 export * from './diagnostics';
 export * from './links';
+export * from './forge-channel';
+export * from './forge';

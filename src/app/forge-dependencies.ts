@@ -1,0 +1,22 @@
+import { asUser, invokeRemote, webTrigger } from '@forge/api';
+import { kvs } from '@forge/kvs';
+import { jiraAdminCheck } from '../admin/jira-admin-check';
+import { httpConnectorClient } from '../connector/connector-client';
+import { forgeRemoteInvoker } from '../connector/forge-remote-invoker';
+import { consoleLogger } from '../logger';
+import { forgeKeyValueStore } from '../storage/forge-key-value-store';
+import { forgeWebTriggerUrls } from '../webtriggers/web-trigger-urls';
+import type { AppDependencies } from './app-dependencies';
+
+/** The app wired to Forge's services. Nothing here runs outside Forge; tests build their own. */
+export function forgeDependencies(): AppDependencies {
+  return {
+    store: forgeKeyValueStore(kvs),
+    connector: httpConnectorClient(forgeRemoteInvoker(invokeRemote)),
+    // asUser() acts as the user who invoked the resolver: Jira answers for them, not for the app.
+    adminCheck: jiraAdminCheck((path) => asUser().requestJira(path)),
+    webTriggers: forgeWebTriggerUrls(webTrigger),
+    now: () => new Date(),
+    logger: consoleLogger,
+  };
+}

@@ -1,0 +1,143 @@
+import type { z } from 'zod';
+import {
+  CONNECTOR_ROUTES,
+  ErrorEnvelopeSchema,
+  ForgeChannelStatusSchema,
+  LinkViewSchema,
+  TestConnectionResultSchema,
+  type CreateLinkInput,
+  type ForgeChannelStatus,
+  type ForgeErrorCode,
+  type LinkView,
+  type RelocateLinkInput,
+  type TestConnectionResult,
+  type UpdateLinkInput,
+} from '../../contract';
+import { AppError } from '../errors';
+
+/**
+ * The connector as the Forge app sees it. Everything that touches the remote application or an
+ * outgoing secret goes through here: the app forwards secrets and never keeps them.
+ */
+export interface ConnectorClient {
+  createLink(input: CreateLinkInput): Promise<LinkView>;
+  getLink(id: string): Promise<LinkView>;
+  updateLink(id: string, changes: UpdateLinkInput): Promise<LinkView>;
+  /** `already-gone` when the connector has no such link: deleting is then already done. */
+  deleteLink(id: string): Promise<'deleted' | 'already-gone'>;
+  relocateLink(id: string, input: RelocateLinkInput): Promise<LinkView>;
+  testConnection(id: string): Promise<TestConnectionResult>;
+  pair(code: string): Promise<ForgeChannelStatus>;
+  status(): Promise<ForgeChannelStatus>;
+}
+
+/** One HTTP call to the connector: `invokeRemote('connector', …)` in Forge, anything in tests. */
+export type RemoteInvoker = (request: { path: string; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; body?: string; headers: Record<string, string> }) => Promise<{
+  status: number;
+  text(): Promise<string>;
+}>;
+
+/** Below Forge's 25 s per resolver call, so the resolver can still answer with a reason. */
+export const CONNECTOR_TIMEOUT_MS = 20_000;
+
+/** Thrown for every failed connector call; the code says what the admin should look at. */
+export class ConnectorError extends AppError {
+  constructor(
+    code: ForgeErrorCode,
+    message: string | undefined,
+    readonly httpStatus: number | undefined,
+    issues: { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, issues, options);
+  }
+}
+
+export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?: number } = {}): ConnectorClient {
+  const timeoutMs = options.timeoutMs ?? CONNECTOR_TIMEOUT_MS;
+
+  async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T> | null): Promise<T> {
+    let response: { status: number; text(): Promise<string> };
+    let text: string;
+    try {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const request = invoke({ path, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      response = await withTimeout(request, timeoutMs);
+      text = await withTimeout(response.text(), timeoutMs);
+    } catch (error) {
+      throw new ConnectorError('CONNECTOR_UNREACHABLE', undefined, undefined, [], { cause: error });
+    }
+    if (response.status >= 200 && response.status < 300) {
+      if (schema === null) return undefined as T;
+      const parsed = schema.safeParse(parseJson(text));
+      if (!parsed.success) throw new ConnectorError('CONNECTOR_ERROR', 'The connector answered in a shape this app does not understand: are both on the same release?', response.status, [], { cause: parsed.error });
+      return parsed.data;
+    }
+    throw errorFor(response.status, parseJson(text));
+  }
+
+  return {
+    createLink: (input) => call('POST', CONNECTOR_ROUTES.links, input, LinkViewSchema),
+    getLink: (id) => call('GET', CONNECTOR_ROUTES.link(id), undefined, LinkViewSchema),
+    updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),
+    deleteLink: async (id) => {
+      try {
+        await call('DELETE', CONNECTOR_ROUTES.link(id), undefined, null);
+        return 'deleted';
+      } catch (error) {
+        if (error instanceof ConnectorError && error.code === 'CONNECTOR_LINK_MISSING') return 'already-gone';
+        throw error;
+      }
+    },
+    relocateLink: (id, input) => call('POST', CONNECTOR_ROUTES.relocate(id), input, LinkViewSchema),
+    testConnection: (id) => call('POST', CONNECTOR_ROUTES.test(id), {}, TestConnectionResultSchema),
+    pair: (code) => call('POST', CONNECTOR_ROUTES.forgePair, { code }, ForgeChannelStatusSchema),
+    status: () => call('GET', CONNECTOR_ROUTES.forgeStatus, undefined, ForgeChannelStatusSchema),
+  };
+}
+
+/** Maps the connector's `{error: {code, message}}` answer to what the admin should do. */
+function errorFor(status: number, body: unknown): ConnectorError {
+  const envelope = ErrorEnvelopeSchema.safeParse(body);
+  const detail = envelope.success ? envelope.data.error : undefined;
+  if (status === 401) return new ConnectorError('CONNECTOR_UNAUTHENTICATED', undefined, status);
+  // Not paired yet, paired with another site, or a wrong pairing code: the connector's message says which.
+  if (status === 403) return new ConnectorError('CONNECTOR_FORBIDDEN', detail?.message, status, detail?.issues ?? []);
+  if (status === 404) {
+    // The connector answers an unknown route with "No route …": an older connector, not a missing link.
+    if (detail?.message.startsWith('No route') === true) {
+      return new ConnectorError('CONNECTOR_ERROR', 'The connector does not offer this operation: upgrade it to the release that matches this app.', status);
+    }
+    return new ConnectorError('CONNECTOR_LINK_MISSING', undefined, status);
+  }
+  if (status === 409) return new ConnectorError('CONFLICT', detail?.message, status);
+  if (status === 429) return new ConnectorError('CONNECTOR_REJECTED', detail?.message ?? 'The connector is rate limiting this site: try again in a minute.', status);
+  if (status >= 400 && status < 500 && detail !== undefined) {
+    // The connector's 4xx messages are written for the admin and never echo a secret.
+    return new ConnectorError('CONNECTOR_REJECTED', detail.message, status, detail.issues ?? []);
+  }
+  return new ConnectorError('CONNECTOR_ERROR', undefined, status);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,343 @@
+import {
+  FORGE_ERRORS,
+  MANUAL_EXCHANGE_STEPS,
+  REMOTE_PRESETS,
+  type AuditAction,
+  type CloudIncomingScope,
+  type CreateLinkInput,
+  type DeleteLinkResult,
+  type ExchangeStepId,
+  type ForgeLinkView,
+  type IssuedIncomingCredentials,
+  type LinkPage,
+  type LinkView,
+  type ManualExchangeStep,
+  type TestConnectionResult,
+  type UpdateLinkInput,
+} from '../../contract';
+import { ConnectorError, type ConnectorClient } from '../connector/connector-client';
+import { AppError } from '../errors';
+import type { IncomingClients } from '../incoming/incoming-clients';
+import { errorFields, type Logger } from '../logger';
+import type { AuditLog } from '../storage/audit-log';
+import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
+import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
+import { diffLinks } from './audit-diff';
+import { applicableSteps, supportsIncoming } from './exchange-steps';
+import { fingerprintOf } from './fingerprint';
+import type { LinkRecord } from './link-record';
+import { incomingView, toLinkView, type IncomingUrls } from './link-view';
+
+export interface LinkServiceDeps {
+  links: LinkRepository;
+  audit: AuditLog;
+  connector: ConnectorClient;
+  clients: IncomingClients;
+  webTriggers: WebTriggerUrls;
+  now: () => Date;
+  logger: Logger;
+}
+
+/** The account ID of the Jira administrator who asked, for `createdBy`, `updatedBy` and the audit log. */
+export type Actor = string;
+
+/**
+ * What the admin page does with links. The connector holds the outgoing half (and its secrets)
+ * and is asked first; this site's kvs holds the cloud half, the exchange progress and the audit
+ * log. A secret the admin types is passed to the connector and only its fingerprint is kept.
+ */
+export class LinkService {
+  constructor(private readonly deps: LinkServiceDeps) {}
+
+  list(options: { limit: number; cursor?: string | undefined }): Promise<LinkPage> {
+    return this.deps.links.page(options);
+  }
+
+  /** The link, with status refreshed from the connector when it answers. */
+  async get(id: string): Promise<ForgeLinkView> {
+    let record = await this.mustGet(id);
+    let reachable = true;
+    try {
+      const remote = await this.deps.connector.getLink(id);
+      const mirrored = mirror(record, remote);
+      if (JSON.stringify(mirrored) !== JSON.stringify(record)) {
+        record = { ...mirrored, version: record.version + 1 };
+        await this.deps.links.save(record);
+      }
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      reachable = error.code !== 'CONNECTOR_UNREACHABLE';
+      this.deps.logger.warn('Could not refresh the link from the connector', { linkId: id, code: error.code });
+      if (error.code === 'CONNECTOR_LINK_MISSING') record = { ...record, statusReason: FORGE_ERRORS.CONNECTOR_LINK_MISSING.message };
+    }
+    return this.view(record, reachable);
+  }
+
+  async create(input: CreateLinkInput, actor: Actor): Promise<ForgeLinkView> {
+    if ((await this.deps.links.count()) >= MAX_LINKS) {
+      throw new AppError('LIMIT_REACHED', `This site has ${MAX_LINKS} application links, the most it can keep. Delete links that are no longer used.`);
+    }
+    const remote = await this.deps.connector.createLink(input);
+    const now = this.deps.now();
+    const secret = input.outgoing?.clientSecret;
+    const record: LinkRecord = mirror(
+      {
+        schemaVersion: 1,
+        id: remote.id,
+        name: remote.name,
+        remoteKind: remote.remoteKind,
+        applicationUrl: remote.applicationUrl,
+        displayUrl: remote.displayUrl,
+        authKind: remote.authKind,
+        status: remote.status,
+        statusReason: remote.statusReason,
+        outgoing: {
+          clientId: null,
+          clientSecretFingerprint: secret === undefined ? null : fingerprintOf(secret, now),
+          scopes: [],
+          grantType: remote.outgoing.grantType,
+          redirectUri: null,
+        },
+        incoming: null,
+        manualSteps: {},
+        lastTest: null,
+        createdAt: now.toISOString(),
+        createdBy: actor,
+        updatedAt: now.toISOString(),
+        updatedBy: actor,
+        version: 1,
+      },
+      remote,
+    );
+    try {
+      await this.deps.links.save(record);
+    } catch (error) {
+      // Without this site's half the connector's link would be an orphan nobody sees: undo it.
+      await this.deps.connector.deleteLink(record.id).catch((undo: unknown) => this.deps.logger.error('Could not undo the connector link after a failed save', { linkId: record.id, ...errorFields(undo) }));
+      throw error;
+    }
+    await this.audit('link.created', actor, null, record);
+    return this.view(record, true);
+  }
+
+  async update(input: { id: string; expectedVersion?: number | undefined; changes: Omit<UpdateLinkInput, 'applicationUrl'> }, actor: Actor): Promise<ForgeLinkView> {
+    const before = await this.mustGet(input.id);
+    this.checkVersion(before, input.expectedVersion);
+    const remote = await this.deps.connector.updateLink(input.id, input.changes);
+    const now = this.deps.now();
+    let after = mirror(before, remote);
+    const secret = input.changes.outgoing?.clientSecret;
+    if (secret !== undefined) {
+      after = { ...after, outgoing: { ...after.outgoing, clientSecretFingerprint: secret === null ? null : fingerprintOf(secret, now) } };
+    }
+    after = this.touched(after, before, actor);
+    await this.deps.links.save(after);
+    await this.audit('link.updated', actor, before, after);
+    return this.view(after, true);
+  }
+
+  /**
+   * Deletes both ends that this app can reach: the connector's first (it holds the secrets and
+   * tokens), then this site's half and its incoming credentials. The remote application's half
+   * cannot be deleted from here; the answer says what its admin must check.
+   */
+  async delete(input: { id: string; force: boolean }, actor: Actor): Promise<DeleteLinkResult> {
+    const record = await this.mustGet(input.id);
+    let connector: DeleteLinkResult['connector'];
+    try {
+      connector = await this.deps.connector.deleteLink(record.id);
+    } catch (error) {
+      if (!input.force || !(error instanceof ConnectorError)) {
+        if (error instanceof ConnectorError) {
+          throw new ConnectorError(error.code, `Nothing was deleted: ${error.message} To remove this site's half anyway, delete again with force.`, error.httpStatus, error.issues, { cause: error });
+        }
+        throw error;
+      }
+      this.deps.logger.warn('Deleting a link whose connector half could not be deleted', { linkId: record.id, code: error.code });
+      connector = 'not-deleted';
+    }
+    if (record.incoming !== null) await this.deps.clients.remove(record.incoming.clientId);
+    await this.deps.links.remove(record);
+    await this.audit('link.deleted', actor, record, null);
+    return { deleted: true, connector, remote: { removed: false, whatToCheck: remoteCleanup(record, connector) } };
+  }
+
+  async relocate(input: { id: string; applicationUrl: string; displayUrl?: string | null | undefined }, actor: Actor): Promise<ForgeLinkView> {
+    const before = await this.mustGet(input.id);
+    const remote = await this.deps.connector.relocateLink(input.id, {
+      applicationUrl: input.applicationUrl,
+      ...(input.displayUrl === undefined ? {} : { displayUrl: input.displayUrl }),
+    });
+    // The last test described the old address.
+    const after = this.touched({ ...mirror(before, remote), lastTest: null }, before, actor);
+    await this.deps.links.save(after);
+    await this.audit('link.relocated', actor, before, after);
+    return this.view(after, true);
+  }
+
+  async test(id: string, actor: Actor): Promise<{ result: TestConnectionResult; link: ForgeLinkView }> {
+    const before = await this.mustGet(id);
+    const result = await this.deps.connector.testConnection(id);
+    let after: LinkRecord = { ...before, lastTest: result };
+    // The test may have changed the connector's status for the link; a failure here only means a stale status.
+    try {
+      after = mirror(after, await this.deps.connector.getLink(id));
+    } catch (error) {
+      this.deps.logger.warn('Could not refresh the link after the test', { linkId: id, ...errorFields(error) });
+    }
+    after = this.touched(after, before, actor);
+    await this.deps.links.save(after);
+    return { result, link: await this.view(after, true) };
+  }
+
+  async setExchangeStep(input: { id: string; step: ExchangeStepId; status: 'pending' | 'done' }, actor: Actor): Promise<ForgeLinkView> {
+    if (!(MANUAL_EXCHANGE_STEPS as readonly string[]).includes(input.step)) throw new AppError('STEP_NOT_MANUAL');
+    const before = await this.mustGet(input.id);
+    if (!applicableSteps(before).includes(input.step)) {
+      throw new AppError('VALIDATION_FAILED', `The step ${input.step} is not part of this link's exchange.`, [{ path: 'step', message: 'does not apply to this link' }]);
+    }
+    const step = input.step as ManualExchangeStep;
+    const now = this.deps.now().toISOString();
+    const after = this.touched({ ...before, manualSteps: { ...before.manualSteps, [step]: { status: input.status, at: now, by: actor } } }, before, actor);
+    await this.deps.links.save(after);
+    await this.audit('link.exchange-step', actor, before, after);
+    return this.view(after, true);
+  }
+
+  /**
+   * Issues (or issues again) this site's client ID and secret for the remote. The secret is in
+   * this answer only; issuing again keeps the client ID and retires the old secret and its tokens.
+   */
+  async issueIncoming(input: { id: string; scopes: CloudIncomingScope[]; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined }, actor: Actor): Promise<IssuedIncomingCredentials> {
+    const before = await this.mustGet(input.id);
+    if (!supportsIncoming(before)) throw new AppError('INCOMING_NOT_AVAILABLE');
+    const scopes = dedupe(input.scopes);
+    const previous = before.incoming;
+    const issued = await this.deps.clients.issue(before.id, scopes, previous === null ? null : { clientId: previous.clientId, generation: previous.generation });
+    const redirect = redirectOf(input, previous);
+    const after = this.touched(
+      {
+        ...before,
+        incoming: {
+          clientId: issued.clientId,
+          scopes,
+          ...redirect,
+          clientSecretFingerprint: fingerprintOf(issued.clientSecret, this.deps.now()),
+          issuedAt: this.deps.now().toISOString(),
+          generation: issued.generation,
+        },
+      },
+      before,
+      actor,
+    );
+    await this.deps.links.save(after);
+    await this.audit('incoming.issued', actor, before, after);
+    return { incoming: incomingView(after.incoming!, await this.urls()), clientSecret: issued.clientSecret };
+  }
+
+  /** Changes the scopes or the redirect URI (replacing the placeholder) without a new secret. */
+  async updateIncoming(input: { id: string; scopes?: CloudIncomingScope[] | undefined; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined }, actor: Actor): Promise<ForgeLinkView> {
+    const before = await this.mustGet(input.id);
+    const incoming = before.incoming;
+    if (incoming === null) throw new AppError('INCOMING_NOT_ISSUED');
+    const scopes = input.scopes === undefined ? incoming.scopes : dedupe(input.scopes);
+    const after = this.touched({ ...before, incoming: { ...incoming, scopes, ...redirectOf(input, incoming) } }, before, actor);
+    if (input.scopes !== undefined) await this.deps.clients.updateScopes(incoming.clientId, scopes);
+    await this.deps.links.save(after);
+    await this.audit('incoming.updated', actor, before, after);
+    return this.view(after, true);
+  }
+
+  private async mustGet(id: string): Promise<LinkRecord> {
+    const record = await this.deps.links.get(id);
+    if (record === undefined) throw new AppError('NOT_FOUND', `No link with id ${id}.`);
+    return record;
+  }
+
+  private checkVersion(record: LinkRecord, expected: number | undefined): void {
+    if (expected !== undefined && expected !== record.version) {
+      throw new AppError('CONFLICT', `The link is at version ${record.version}, not ${expected}: someone changed it. Reload it and try again.`);
+    }
+  }
+
+  private touched(record: LinkRecord, before: LinkRecord, actor: Actor): LinkRecord {
+    return { ...record, updatedAt: this.deps.now().toISOString(), updatedBy: actor, version: before.version + 1 };
+  }
+
+  private async audit(action: AuditAction, actor: Actor, before: LinkRecord | null, after: LinkRecord | null): Promise<void> {
+    const record = after ?? before;
+    const changes = diffLinks(before, after);
+    // An edit that changed nothing an admin set (a repeated save, a step marked done twice) is not news.
+    if (changes.length === 0 && before !== null && after !== null && action !== 'incoming.issued') return;
+    await this.deps.audit.record({ actorAccountId: actor, action, linkId: record?.id ?? null, linkName: record?.name ?? null, changes });
+  }
+
+  private async view(record: LinkRecord, connectorReachable: boolean): Promise<ForgeLinkView> {
+    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable });
+  }
+
+  /** The web trigger URLs; a view without them is better than no view. */
+  private async urls(): Promise<IncomingUrls> {
+    try {
+      const [tokenEndpointUrl, pingUrl] = await Promise.all([this.deps.webTriggers.tokenEndpoint(), this.deps.webTriggers.ping()]);
+      return { tokenEndpointUrl, pingUrl };
+    } catch (error) {
+      this.deps.logger.warn('Could not read the web trigger URLs', errorFields(error));
+      return NO_URLS;
+    }
+  }
+}
+
+const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
+
+/** Takes what the connector holds (normalised URLs, outgoing configuration, status) into this site's record. */
+function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
+  const fingerprint = remote.outgoing.hasClientSecret ? (record.outgoing.clientSecretFingerprint ?? remote.outgoing.clientSecretFingerprint) : null;
+  return {
+    ...record,
+    name: remote.name,
+    applicationUrl: remote.applicationUrl,
+    displayUrl: remote.displayUrl,
+    authKind: remote.authKind,
+    status: remote.status,
+    statusReason: remote.statusReason,
+    outgoing: {
+      clientId: remote.outgoing.clientId,
+      clientSecretFingerprint: fingerprint,
+      scopes: remote.outgoing.scopes,
+      grantType: remote.outgoing.grantType,
+      redirectUri: remote.outgoing.redirectUri,
+    },
+  };
+}
+
+/** The redirect URI after an input: a new value unless flagged, or what was there; nothing yet is a placeholder. */
+function redirectOf(
+  input: { redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined },
+  previous: { redirectUri: string | null; redirectUriIsPlaceholder: boolean } | null,
+): { redirectUri: string | null; redirectUriIsPlaceholder: boolean } {
+  if (input.redirectUri !== undefined) return { redirectUri: input.redirectUri, redirectUriIsPlaceholder: input.redirectUriIsPlaceholder ?? false };
+  const redirectUri = previous?.redirectUri ?? null;
+  return { redirectUri, redirectUriIsPlaceholder: redirectUri === null ? true : (input.redirectUriIsPlaceholder ?? previous?.redirectUriIsPlaceholder ?? true) };
+}
+
+/** What the remote's admin must check after a delete (seed 004: the remote end may survive). */
+function remoteCleanup(record: LinkRecord, connector: DeleteLinkResult['connector']): string[] {
+  const preset = REMOTE_PRESETS[record.remoteKind];
+  const steps: string[] = [];
+  if (preset.family === 'data-center' || preset.family === 'atlassian-cloud') {
+    steps.push(`Log in to ${preset.label} at ${record.applicationUrl} as an administrator and open its application links (Administration > Applications > Application links).`);
+    if (record.outgoing.clientId !== null) steps.push(`Delete the incoming link whose client ID is ${record.outgoing.clientId}: this site used it to call ${preset.label}.`);
+    if (record.incoming !== null) steps.push(`Delete the outgoing link that uses this site's client ID ${record.incoming.clientId}: its credentials and tokens no longer work.`);
+  } else {
+    steps.push(`In ${preset.label}, delete the OAuth client${record.outgoing.clientId === null ? '' : ` ${record.outgoing.clientId}`} registered for this site, or remove the connector's redirect URI from it.`);
+  }
+  if (connector === 'not-deleted') {
+    steps.push(`The connector could not be reached and still holds this link's secrets and tokens: when it is back, delete link ${record.id} there (applinks-connector links list shows it).`);
+  }
+  return steps;
+}
+
+function dedupe<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,52 @@
+import type { ForgeLinkView, IncomingView } from '../../contract';
+import { exchangeView } from './exchange-steps';
+import type { IncomingRecord, LinkRecord } from './link-record';
+
+export interface IncomingUrls {
+  tokenEndpointUrl: string | null;
+  pingUrl: string | null;
+}
+
+export function incomingView(incoming: IncomingRecord, urls: IncomingUrls): IncomingView {
+  return {
+    clientId: incoming.clientId,
+    scopes: incoming.scopes,
+    redirectUri: incoming.redirectUri,
+    redirectUriIsPlaceholder: incoming.redirectUriIsPlaceholder,
+    clientSecretFingerprint: incoming.clientSecretFingerprint,
+    issuedAt: incoming.issuedAt,
+    ...urls,
+  };
+}
+
+/** What the admin page sees of a link. Built from the stored record, which holds no secret. */
+export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; connectorReachable: boolean }): ForgeLinkView {
+  const o = record.outgoing;
+  return {
+    id: record.id,
+    name: record.name,
+    remoteKind: record.remoteKind,
+    applicationUrl: record.applicationUrl,
+    displayUrl: record.displayUrl,
+    authKind: record.authKind,
+    status: record.status,
+    statusReason: record.statusReason,
+    outgoing: {
+      clientId: o.clientId,
+      hasClientSecret: o.clientSecretFingerprint !== null,
+      clientSecretFingerprint: o.clientSecretFingerprint,
+      scopes: o.scopes,
+      grantType: o.grantType,
+      redirectUri: o.redirectUri,
+    },
+    incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls),
+    exchange: exchangeView(record),
+    lastTest: record.lastTest,
+    connectorReachable: options.connectorReachable,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    updatedAt: record.updatedAt,
+    updatedBy: record.updatedBy,
+    version: record.version,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The small part of Forge's key-value store (`@forge/kvs`) that the app uses, as an interface, so
+ * that the real store and an in-memory one for tests are interchangeable (the real one throws
+ * outside Forge). Values are JSON; everything read back is parsed by the caller's zod schema.
+ */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, options?: WriteOptions): Promise<void>;
+  /**
+   * Writes the value and returns the one it replaced, in one atomic step (kvs `set` with
+   * `returnValue: 'PREVIOUS'`). It is the only compare-free way to notice a concurrent writer:
+   * kvs has no conditional write for plain keys.
+   */
+  swap(key: string, value: unknown, options?: WriteOptions): Promise<unknown>;
+  delete(key: string): Promise<void>;
+  /** Keys that begin with `prefix`, in key order, one page at a time (kvs gives at most 20). */
+  query(prefix: string, options?: { cursor?: string | undefined; limit?: number | undefined }): Promise<QueryPage>;
+  /** Encrypted storage (`kvs.setSecret`): never listed by `query`. */
+  getSecret(key: string): Promise<unknown>;
+  setSecret(key: string, value: unknown, options?: WriteOptions): Promise<void>;
+  deleteSecret(key: string): Promise<void>;
+}
+
+export interface WriteOptions {
+  /** Time to live. Forge may remove expired values late, so readers still check their own expiry. */
+  ttlSeconds?: number;
+}
+
+export interface QueryPage {
+  items: { key: string; value: unknown }[];
+  /** Undefined on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** Forge's documented limits (developer.atlassian.com/platform/forge/limits-kvs-ce). */
+export const KVS_LIMITS = {
+  keyLength: 500,
+  keyPattern: /^(?!\s+$)[a-zA-Z0-9:._\s\-#]+$/,
+  valueBytes: 240 * 1024,
+  secretBytes: 128 * 1024,
+  objectDepth: 31,
+  queryPageSize: 20,
+} as const;
+
+export type StorageErrorCode = 'INVALID_KEY' | 'VALUE_TOO_LARGE' | 'INVALID_VALUE' | 'STORE_FAILED';
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

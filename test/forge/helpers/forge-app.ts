@@ -1,0 +1,121 @@
+import type { ResolverKey, ResolverResponse } from '../../../contract';
+import type { AdminCheck } from '../../../src/admin/jira-admin-check';
+import { buildServices, type AppDependencies, type AppServices } from '../../../src/app/app-dependencies';
+import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector/connector-client';
+import type { Logger } from '../../../src/logger';
+import { buildResolver } from '../../../src/resolvers';
+import { MemoryKeyValueStore, type StoreOperation } from '../../../src/storage/memory-key-value-store';
+import { LeakWatch } from '../../helpers/leak-watch';
+import { FakeConnector } from './fake-connector';
+
+export const ADMIN = '5b10a2844c20165700ede21g';
+export const NOT_ADMIN = '5b10ac8d82e05b22cc7d4ef5';
+
+/** A clock tests move by hand. */
+export class TestClock {
+  constructor(private time = Date.parse('2026-03-01T10:00:00.000Z')) {}
+  readonly now = (): Date => new Date(this.time);
+  advance(seconds: number): void {
+    this.time += seconds * 1000;
+  }
+}
+
+/** Keeps every log line, in the JSON form the console logger would print. */
+export function recordingLogger(watch: LeakWatch): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    const line = JSON.stringify({ level, message, ...fields });
+    lines.push(line);
+    watch.record(line);
+  };
+  return { lines, info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export interface ForgeAppHarness {
+  store: MemoryKeyValueStore;
+  connector: FakeConnector;
+  clock: TestClock;
+  logger: Logger & { lines: string[] };
+  watch: LeakWatch;
+  services: AppServices;
+  deps: AppDependencies;
+  /** Accounts Jira reports as holding Administer. */
+  admins: Set<string>;
+  /** How often Jira was asked, per account. */
+  adminChecks: string[];
+  /** Set to make Jira's permission check fail (as when Jira is down). */
+  adminCheckError: Error | undefined;
+  /** Every storage operation, in order. */
+  operations: { operation: StoreOperation; key: string }[];
+  /** Calls a resolver through the real `@forge/resolver` handler, as Forge does. */
+  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown, accountId?: string | null): Promise<ResolverResponse<T>>;
+  /** A successful resolver's data; fails the test otherwise. */
+  call<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<T>;
+}
+
+export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeAppHarness {
+  const watch = new LeakWatch();
+  const clock = new TestClock();
+  const operations: { operation: StoreOperation; key: string }[] = [];
+  const store = new MemoryKeyValueStore({ now: clock.now, onOperation: (operation, key) => void operations.push({ operation, key }) });
+  const connector = new FakeConnector();
+  const logger = recordingLogger(watch);
+  const admins = new Set([ADMIN]);
+  const adminChecks: string[] = [];
+  // The account Forge says is calling, as `asUser()` would see it.
+  let caller: string | undefined;
+  const adminCheck: AdminCheck = {
+    isJiraAdministrator: async () => {
+      adminChecks.push(caller ?? '');
+      if (harness.adminCheckError !== undefined) throw harness.adminCheckError;
+      return caller !== undefined && admins.has(caller);
+    },
+  };
+  const deps: AppDependencies = {
+    store,
+    connector: httpConnectorClient(options.invoker ?? connector.invoke),
+    adminCheck,
+    webTriggers: {
+      tokenEndpoint: async () => 'https://example.atlassian-dev.net/x1/token-trigger',
+      ping: async () => 'https://example.atlassian-dev.net/x1/ping-trigger',
+    },
+    now: clock.now,
+    logger,
+  };
+  const handler = buildResolver(deps);
+
+  const invoke = async <T>(functionKey: ResolverKey, payload?: unknown, accountId: string | null = ADMIN): Promise<ResolverResponse<T>> => {
+    caller = accountId ?? undefined;
+    // @forge/resolver takes the account from the platform's principal (its second argument), not from `context`.
+    const result = (await handler(
+      { call: { functionKey, payload }, context: { extension: { type: 'jira:adminPage' }, moduleKey: 'applinks-admin-page' } },
+      accountId === null ? {} : { principal: { accountId }, installContext: 'ari:cloud:jira::site/cloud-1' },
+    )) as ResolverResponse<T>;
+    // The one answer allowed to carry a secret is the one-time issue of incoming credentials;
+    // everything else the resolvers answer is checked for leaks.
+    const recorded = functionKey === 'issueIncomingCredentials' && result.success ? { ...result, data: { ...(result.data as object), clientSecret: '<shown once>' } } : result;
+    watch.record(JSON.stringify(recorded));
+    return result;
+  };
+
+  const harness: ForgeAppHarness = {
+    store,
+    connector,
+    clock,
+    logger,
+    watch,
+    services: buildServices(deps),
+    deps,
+    admins,
+    adminChecks,
+    adminCheckError: undefined,
+    operations,
+    invoke,
+    async call<T>(functionKey: ResolverKey, payload?: unknown): Promise<T> {
+      const result = await invoke<T>(functionKey, payload);
+      if (!result.success) throw new Error(`${functionKey} failed: ${JSON.stringify(result.errors)}`);
+      return result.data;
+    },
+  };
+  return harness;
+}
