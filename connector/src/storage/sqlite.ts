@@ -593,8 +593,10 @@ function open(file: string, busyTimeoutMs: number): Database.Database {
     const db = new Database(file, { timeout: busyTimeoutMs });
     // WAL so readers (the server) and a writer (the CLI) do not block each other; FULL sync stays
     // the default because a rotated refresh token lost on power failure cannot be recovered.
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
+    // exec, not db.pragma(): under jest a second module instance of better-sqlite3 was seen to leave
+    // foreign keys off after db.pragma(). Key rotation's safety rests on them, so check it is on.
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
+    if (db.prepare('PRAGMA foreign_keys').pluck().get() !== 1) throw new Error('SQLite did not turn foreign keys on');
     return db;
   } catch (error) {
     throw toStoreError(error, 'unavailable', {}, UNAVAILABLE_MESSAGE);

@@ -62,7 +62,7 @@ const sqliteBackend: Backend = {
     const withDb = <T>(work: (db: Database.Database) => T): T => {
       const db = new Database(file);
       try {
-        db.pragma('foreign_keys = ON');
+        db.exec('PRAGMA foreign_keys = ON');
         return work(db);
       } finally {
         db.close();
