@@ -5,6 +5,7 @@
 export * from './errors';
 export * from './remotes';
 export * from './diagnostics';
+export * from './probe';
 export * from './links';
 export * from './forge-channel';
 export * from './forge';

@@ -12,10 +12,15 @@ import { ConsumerService } from './consumers/service';
 import { createCredentialMetrics } from './credentials/metrics';
 import { credentialRoutes, registerCallbackRoute } from './credentials/routes';
 import { CredentialService } from './credentials/service';
+import { createDiscoveryMetrics } from './discovery/metrics';
+import { discoveryRoutes } from './discovery/routes';
+import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
+import type { ProbeTimeouts } from './discovery/probe';
 import { linkRoutes } from './links/routes';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
 import { lazyChildLogger } from './observability/request-logger';
+import { SafeHttp, type ResolveAll } from './outbound/safe-http';
 import { UrlPolicy } from './outbound/url-policy';
 import type { Store } from './storage/store';
 import type { Vault } from './vault/vault';
@@ -33,6 +38,8 @@ export interface AppDeps {
   extraRoutes?: AnyRouteSpec[];
   /** Token refresh tuning for tests and benchmarks (provider timeout, refresh policy, clock). */
   credentials?: Pick<ConstructorParameters<typeof CredentialService>[0], 'providerTimeoutMs' | 'refreshPolicy' | 'now' | 'random'>;
+  /** Probe and test-connection tuning for tests: name resolution, extra trusted CAs, time limits. */
+  discovery?: { resolve?: ResolveAll; ca?: string[]; testTimeouts?: Partial<TestTimeouts>; probeTimeouts?: ProbeTimeouts };
 }
 
 /** The services behind the routes, for the server (scheduler) and for tests. */
@@ -84,6 +91,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     ...deps.credentials,
   });
+  const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
+  const tester = new ConnectionTester({
+    http: outbound,
+    store: deps.store,
+    credentials,
+    publicUrl: deps.config.publicUrl,
+    now,
+    counter: createDiscoveryMetrics(metrics.registry).tests,
+    timeouts: deps.discovery?.testTimeouts,
+  });
   const consumers = new ConsumerService({ store: deps.store, now: () => now().getTime() });
   app.decorate('connector', { links, credentials, consumers });
   app.addHook('onClose', async () => credentials.close());
@@ -98,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
+    ...discoveryRoutes({ http: outbound, links, tester, publicUrl: deps.config.publicUrl, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),
   ];
   for (const route of routes) registerRoute(app, { authenticate }, route);

@@ -42,6 +42,8 @@ export interface TestConnectorOptions {
   masterKey?: Buffer;
   /** Token tuning: provider timeout, refresh policy, the credential clock. */
   credentials?: AppDeps['credentials'];
+  /** Probe and test-connection tuning: name resolution, trusted CAs, time limits. */
+  discovery?: AppDeps['discovery'];
 }
 
 /** A connector app on a real database (a temp SQLite file, or a fresh PostgreSQL database). */
@@ -67,7 +69,7 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
   await vault.init();
   const logger = createLogger('debug', watch.stream);
   const forge = createForgeChannel({ config, store, logger, now: options.now });
-  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials });
+  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials, discovery: options.discovery });
   await app.ready();
   return {
     app,

@@ -32,23 +32,21 @@
  *     `error-200`          answers HTTP 200 with `{"error":"invalid_grant", ...}`;
  *     `omit-refresh-token` answers normally but without `refresh_token`;
  *     `omit-expires-in`    answers normally but without `expires_in`;
- *     `html-502`           answers 502 with an HTML page, as a proxy in front of a stopped app does.
+ *     `html-502`           answers 502 with an HTML page, as a proxy in front of a stopped app does;
+ *     `no-callback`        answers 400 as Bitbucket Cloud does for a consumer without a callback URL.
  *   The request is still counted.
+ *
+ * - parent -> child `{type: 'configure', id, patch}`; reply `{type: 'ack', id}`: changes the sandbox
+ *   settings (manifest, dateSkewMs, apiScope, manifestRedirect) of a running server.
+ *
+ * The server itself is the sandbox Data Center, `sandbox/dc-server.mjs` (manifest, protected API and
+ * misbehaviour knobs on top of the provider); this file only runs it in a child process.
  *
  * The process exits when the parent disconnects (or dies), so no test can leak it.
  */
-import http from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { parse as parseQuery } from 'node:querystring';
-
-import Provider, { errors } from 'oidc-provider';
-
-const MODES = new Set(['hang', 'error-200', 'omit-refresh-token', 'omit-expires-in', 'html-502']);
+import { startDcServer } from '../../sandbox/dc-server.mjs';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
-const counts = {};
-let lastTokenRequest = null;
-let pendingMode = null;
 
 function send(message) {
   if (process.connected) process.send(message);
@@ -56,151 +54,41 @@ function send(message) {
 
 process.on('disconnect', () => process.exit(0));
 
-process.on('message', (message) => {
-  if (!message || typeof message !== 'object') return;
-  switch (message.type) {
-    case 'counts':
-      send({ type: 'counts', id: message.id, counts: { ...counts } });
-      break;
-    case 'last-token-request':
-      send({ type: 'last-token-request', id: message.id, request: lastTokenRequest });
-      break;
-    case 'reset-counts':
-      for (const key of Object.keys(counts)) delete counts[key];
-      send({ type: 'ack', id: message.id });
-      break;
-    case 'misbehave':
-      if (!MODES.has(message.mode)) {
-        send({ type: 'ack', id: message.id, error: `unknown mode ${String(message.mode)}` });
-        break;
-      }
-      pendingMode = message.mode;
-      send({ type: 'ack', id: message.id });
-      break;
-    default:
-      break;
-  }
-});
-
-/** Reads a form body without handing it on: only for requests the provider never sees. */
-async function readForm(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return parseQuery(Buffer.concat(chunks).toString('utf8'));
-}
-
-/**
- * Counts one token request and remembers its shape: parameter names only, never values, so a
- * test can check what the client sent (form encoding, where the secret went, redirect_uri).
- */
-function record(ctx, form) {
-  const grantType = typeof form?.grant_type === 'string' && form.grant_type !== '' ? form.grant_type : 'unknown';
-  counts[grantType] = (counts[grantType] ?? 0) + 1;
-  const authorization = ctx.get('authorization');
-  lastTokenRequest = {
-    grantType,
-    contentType: ctx.get('content-type'),
-    paramNames: Object.keys(form ?? {}).sort(),
-    authorizationScheme: authorization === '' ? null : authorization.split(' ')[0],
-  };
-}
-
 async function start() {
-  const server = http.createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
-
-  const routes = { ...(options.routes ?? {}) };
-  const tokenPath = routes.token ?? '/token';
-
-  const provider = new Provider(issuer, {
-    clients: options.clients ?? [],
-    scopes: options.scopes ?? ['openid', 'offline_access'],
-    routes,
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    pkce: { required: () => true },
-    allowOmittingSingleRegisteredRedirectUri: false,
-    features: {
-      devInteractions: { enabled: true },
-      clientCredentials: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
-    },
-    // Data Center issues refresh tokens to every authorization-code client, without offline_access.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    // Data Center rotates on every refresh; `rotateRefreshTokens: false` models providers that do not.
-    rotateRefreshToken: options.rotateRefreshTokens ?? true,
-    ttl: {
-      AccessToken: options.accessTokenSeconds ?? 3600,
-      ClientCredentials: options.accessTokenSeconds ?? 3600,
-      RefreshToken: options.refreshTokenSeconds ?? 90 * 24 * 3600,
-      AuthorizationCode: 60,
-      Grant: 90 * 24 * 3600,
-      Interaction: 600,
-      Session: 3600,
-    },
-    // Errors on the authorization endpoint that cannot be redirected (an unknown redirect URI):
-    // JSON instead of the default HTML page, so the harness can tell the caller what happened.
-    renderError: async (ctx, out) => {
-      ctx.type = 'json';
-      ctx.body = out;
-    },
-  });
-
-  // The token endpoint is observed here: counted per grant type, and misbehaving once on request.
-  provider.use(async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== tokenPath) {
-      await next();
-      return;
-    }
-    const mode = pendingMode;
-    pendingMode = null;
-
-    if (mode === 'hang' || mode === 'error-200' || mode === 'html-502') {
-      const form = await readForm(ctx.req);
-      record(ctx, form);
-      if (mode === 'hang') {
-        await new Promise(() => {});
-      } else if (mode === 'error-200') {
-        ctx.status = 200;
-        ctx.type = 'json';
-        ctx.body = { error: 'invalid_grant', error_description: 'grant request is invalid' };
-      } else {
-        ctx.status = 502;
-        ctx.type = 'html';
-        ctx.body = '<html><body><h1>502 Bad Gateway</h1></body></html>';
-      }
-      return;
-    }
-
-    try {
-      await next();
-    } finally {
-      // oidc-provider has parsed the whole form into ctx.oidc.body (unless it refused the body).
-      record(ctx, ctx.oidc?.body);
-    }
-    if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-      if (mode === 'omit-refresh-token') delete ctx.body.refresh_token;
-      if (mode === 'omit-expires-in') delete ctx.body.expires_in;
+  const dc = await startDcServer(options);
+  process.on('message', (message) => {
+    if (!message || typeof message !== 'object') return;
+    switch (message.type) {
+      case 'counts':
+        send({ type: 'counts', id: message.id, counts: dc.counts() });
+        break;
+      case 'last-token-request':
+        send({ type: 'last-token-request', id: message.id, request: dc.lastTokenRequest() });
+        break;
+      case 'reset-counts':
+        dc.resetCounts();
+        send({ type: 'ack', id: message.id });
+        break;
+      case 'misbehave':
+        try {
+          dc.misbehave(message.mode);
+          send({ type: 'ack', id: message.id });
+        } catch (error) {
+          send({ type: 'ack', id: message.id, error: String(error?.message ?? error) });
+        }
+        break;
+      case 'configure':
+        dc.configure(message.patch);
+        send({ type: 'ack', id: message.id });
+        break;
+      default:
+        break;
     }
   });
-
-  provider.on('server_error', (_ctx, error) => {
-    process.stderr.write(`oidc-server: server_error ${error?.stack ?? error}\n`);
-  });
-
-  server.on('request', provider.callback());
-  // Keep-alive sockets must not keep the process alive when the parent goes away.
-  server.keepAliveTimeout = 1000;
-
-  send({ type: 'ready', issuer, port });
+  send({ type: 'ready', issuer: dc.issuer, port: dc.port });
 }
 
 start().catch((error) => {
-  send({ type: 'failed', message: error instanceof errors.OIDCProviderError ? error.message : String(error?.stack ?? error) });
+  send({ type: 'failed', message: String(error?.stack ?? error) });
   process.exit(1);
 });

@@ -77,15 +77,20 @@ export interface OidcServerOptions {
   rotateRefreshTokens?: boolean;
   /** Start-up limit. Default 15 s. */
   startTimeoutMs?: number;
+  /** Sandbox Data Center settings (manifest, clock skew, API scope): see `test/helpers/sandbox-dc.ts`. */
+  sandbox?: Record<string, unknown>;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 /**
  * How the next token-endpoint request misbehaves (once):
  * `hang` never answers; `error-200` answers 200 with `{"error":"invalid_grant"}`;
  * `omit-refresh-token` and `omit-expires-in` drop that field from a good answer;
- * `html-502` answers 502 with an HTML page, as a proxy does when the app behind it is down.
+ * `html-502` answers 502 with an HTML page, as a proxy does when the app behind it is down;
+ * `no-callback` answers 400 as Bitbucket Cloud does for a consumer without a callback URL.
  */
-export type MisbehaviourMode = 'hang' | 'error-200' | 'omit-refresh-token' | 'omit-expires-in' | 'html-502';
+export type MisbehaviourMode = 'hang' | 'error-200' | 'omit-refresh-token' | 'omit-expires-in' | 'html-502' | 'no-callback';
 
 /** The shape of the latest token request: parameter names only, never values. */
 export interface TokenRequestShape {
@@ -134,6 +139,8 @@ export interface OidcServer {
   lastTokenRequest(): Promise<TokenRequestShape | null>;
   /** Makes the next token-endpoint request misbehave, once. */
   misbehave(mode: MisbehaviourMode): Promise<void>;
+  /** Changes sandbox settings of the running server (see `test/helpers/sandbox-dc.ts`). */
+  configure(patch: Record<string, unknown>): Promise<void>;
   /**
    * Plays the user agent from the authorization URL to the redirect URI: signs in, grants
    * consent, and returns the `code` and `state` from the final redirect without calling the
@@ -171,6 +178,8 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     accessTokenSeconds: options.accessTokenSeconds,
     refreshTokenSeconds: options.refreshTokenSeconds,
     rotateRefreshTokens: options.rotateRefreshTokens,
+    sandbox: options.sandbox === undefined ? undefined : { contextPath, ...options.sandbox },
+    tls: options.tls,
     clients: Object.values(clients).map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
@@ -222,6 +231,9 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     misbehave: async (mode) => {
       const reply = await rpc({ type: 'misbehave', mode });
       if (reply.type === 'ack' && reply.error) throw new Error(reply.error);
+    },
+    configure: async (patch) => {
+      await rpc({ type: 'configure', patch });
     },
     authorize: (url, authorizeOptions) => driveAuthorization(issuer, url, authorizeOptions ?? {}),
     stop: () => stopChild(child),

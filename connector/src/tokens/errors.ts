@@ -106,7 +106,7 @@ const PROVIDER_ERROR_CODES: Readonly<Record<string, OAuthErrorCode>> = {
  * Node's error codes for failures before any HTTP answer: name resolution, connection, TLS.
  * Anything else on the way (a reset, a closed stream) is a TOKEN_ENDPOINT_ERROR.
  */
-const TRANSPORT_CODES: Readonly<Record<string, OAuthErrorCode>> = {
+export const TRANSPORT_CODES: Readonly<Record<string, OAuthErrorCode>> = {
   ENOTFOUND: 'DNS_FAILED',
   EAI_AGAIN: 'DNS_FAILED',
   EAI_FAIL: 'DNS_FAILED',

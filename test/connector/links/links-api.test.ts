@@ -191,7 +191,10 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
       '/v1/links',
       '/v1/links/{id}',
       '/v1/links/{id}/authorize',
+      '/v1/links/{id}/relocate',
+      '/v1/links/{id}/test',
       '/v1/links/{id}/token',
+      '/v1/probe',
     ]);
     expect(Object.keys(openapi.paths['/v1/links/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(JSON.stringify(openapi)).toContain('clientSecret');

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import {
+  LinkViewSchema,
+  ProbeInputSchema,
+  ProbeResultSchema,
+  REMOTE_PRESETS,
+  RelocateLinkInputSchema,
+  TestConnectionResultSchema,
+  type RemoteKind,
+} from '../../../contract';
+import { HttpError } from '../http/errors';
+import { defineRoute, type AnyRouteSpec } from '../http/route';
+import type { LinkService } from '../links/service';
+import { toLinkView } from '../links/view';
+import type { SafeHttp } from '../outbound/safe-http';
+import { probeUrl, sameBase, type ProbeTimeouts } from './probe';
+import type { ConnectionTester } from './test-connection';
+
+const LinkParams = z.strictObject({ id: z.string().uuid('must be a link id (a UUID)') });
+
+export const LastTestSchema = TestConnectionResultSchema.extend({ testedBy: z.string().nullable() });
+
+export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; tester: ConnectionTester; publicUrl: string; probeTimeouts?: ProbeTimeouts }): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/probe',
+      summary: 'What answers at a URL: kind, version, display URL, OAuth 2.0 support (no redirect followed)',
+      tags: ['discovery'],
+      auth: ['operator', 'forge'],
+      body: ProbeInputSchema,
+      response: { status: 200, schema: ProbeResultSchema, description: 'What the applinks manifest says, or why there is none' },
+      handler: async ({ body }) => probeUrl(deps.http, body, deps.probeTimeouts),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/links/:id/test',
+      summary: 'Test connection: every stage from URL to an API call, each with a code and a hint',
+      tags: ['discovery'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      response: { status: 200, schema: TestConnectionResultSchema, description: 'The stages, in order' },
+      handler: async ({ params, principal }) => deps.tester.test(await deps.links.get(params.id), principal === null ? null : `${principal.kind}:${principal.id}`),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/links/:id/test',
+      summary: 'The last test connection of a link, and who ran it',
+      tags: ['discovery'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      response: { status: 200, schema: LastTestSchema, description: 'The last result' },
+      handler: async ({ params }) => {
+        await deps.links.get(params.id);
+        const last = await deps.tester.lastTest(params.id);
+        if (last === undefined) throw new HttpError('NOT_FOUND', 'This link has not been tested yet.');
+        return { ...last.result, testedBy: last.testedBy };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/links/:id/relocate',
+      summary: 'The remote moved: probe the new URL, then move the link (and the endpoints that followed the old URL)',
+      tags: ['discovery'],
+      auth: ['operator', 'forge'],
+      params: LinkParams,
+      body: RelocateLinkInputSchema,
+      response: { status: 200, schema: LinkViewSchema, description: 'The link at its new URL' },
+      handler: async ({ params, body }) => {
+        const link = await deps.links.get(params.id);
+        const kind = link.remoteKind as RemoteKind;
+        if (REMOTE_PRESETS[kind].servesApplinksManifest) {
+          const probe = await probeUrl(deps.http, { url: body.applicationUrl, kind }, deps.probeTimeouts);
+          // A display URL that differs is accepted only when the admin confirms it by sending it.
+          const confirmed = probe.code === 'DISPLAY_URL_MISMATCH' && body.displayUrl != null && probe.displayUrl !== null && sameBase(body.displayUrl, probe.displayUrl);
+          if (probe.code !== 'OK' && !confirmed) {
+            throw new HttpError('VALIDATION_FAILED', `The link was not moved: ${probe.message} ${probe.hint}`.trim(), [{ path: 'applicationUrl', message: `${probe.code}: ${probe.message}` }]);
+          }
+        }
+        const updated = await deps.links.update(params.id, {
+          applicationUrl: body.applicationUrl,
+          ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }),
+        });
+        return toLinkView(updated, deps.publicUrl);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,329 @@
+import { randomBytes } from 'node:crypto';
+import type { Counter } from 'prom-client';
+import {
+  DIAGNOSTIC_CODES,
+  REMOTE_PRESETS,
+  TestConnectionResultSchema,
+  expandEndpoint,
+  kindForManifestTypeId,
+  type DiagnosticCode,
+  type DiagnosticResult,
+  type DiagnosticStage,
+  type DiagnosticStatus,
+  type RemoteKind,
+  type RemoteManifest,
+  type TestConnectionResult,
+} from '../../../contract';
+import { CredentialError } from '../credentials/errors';
+import type { CredentialService } from '../credentials/service';
+import { redirectUriFor } from '../links/view';
+import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
+import type { LinkRecord, Store } from '../storage/store';
+import { OAuthError } from '../tokens';
+import { fetchManifest } from './manifest';
+import { oauth2Support, sameBase } from './probe';
+
+/** Time limits of a test: each stage has its own, and the whole test is bounded. */
+export interface TestTimeouts {
+  /** TCP connect (and TLS handshake) limit. */
+  connectMs: number;
+  /** The most one stage may take. */
+  stageMs: number;
+  /** The most the whole test may take; stages left when it is spent fail with TIMEOUT. */
+  totalMs: number;
+}
+
+export const DEFAULT_TEST_TIMEOUTS: TestTimeouts = { connectMs: 5_000, stageMs: 10_000, totalMs: 30_000 };
+
+/** Clocks further apart than this are reported (CLOCK_SKEW, a warning). */
+export const CLOCK_SKEW_WARN_MS = 2 * 60_000;
+/** ... and from this far apart, a failure: token lifetimes and signed requests stop making sense. */
+export const CLOCK_SKEW_FAIL_MS = 15 * 60_000;
+
+/** The last test of a link, as kept in the settings store under `link-test:<id>`. */
+export interface StoredTest {
+  result: TestConnectionResult;
+  testedBy: string | null;
+}
+
+export const lastTestKey = (linkId: string): string => `link-test:${linkId}`;
+
+export interface ConnectionTesterDeps {
+  http: SafeHttp;
+  store: Store;
+  credentials: CredentialService;
+  publicUrl: string;
+  now: () => Date;
+  /** `applinks_connection_tests_total{result, code}`. */
+  counter: Counter<'result' | 'code'>;
+  timeouts?: Partial<TestTimeouts>;
+}
+
+interface Outcome {
+  status: DiagnosticStatus;
+  code: DiagnosticCode;
+  message: string;
+  hint?: string;
+}
+
+const pass = (message: string): Outcome => ({ status: 'pass', code: 'OK', message });
+const notApplicable = (message: string): Outcome => ({ status: 'skip', code: 'OK', message });
+const fail = (code: DiagnosticCode, message: string, hint?: string): Outcome => ({ status: 'fail', code, message, ...(hint === undefined ? {} : { hint }) });
+const warn = (code: DiagnosticCode, message: string): Outcome => ({ status: 'warn', code, message });
+
+class StageTimeout extends Error {}
+
+/**
+ * Test connection (DESIGN section 4): the stages url, dns, tcp, tls, manifest, version, clock,
+ * credentials, token and api, in that order. Each stage reports one result with a stable code and
+ * a hint that says what to change where; once a stage fails, the later ones are reported as
+ * skipped. No stage ever puts a secret in its message: OAuth errors are already redacted, and the
+ * access token used by the api stage stays in this function.
+ */
+export class ConnectionTester {
+  private readonly timeouts: TestTimeouts;
+
+  constructor(private readonly deps: ConnectionTesterDeps) {
+    this.timeouts = { ...DEFAULT_TEST_TIMEOUTS, ...deps.timeouts };
+  }
+
+  async test(link: LinkRecord, testedBy: string | null): Promise<TestConnectionResult> {
+    const result = await this.run(link);
+    const firstFailure = result.stages.find((s) => s.status === 'fail');
+    this.deps.counter.inc({ result: result.ok ? 'ok' : 'failed', code: firstFailure?.code ?? 'OK' });
+    const stored: StoredTest = { result, testedBy };
+    await this.deps.store.settings.set(lastTestKey(link.id), stored);
+    return result;
+  }
+
+  async lastTest(linkId: string): Promise<StoredTest | undefined> {
+    const stored = await this.deps.store.settings.get<StoredTest>(lastTestKey(linkId));
+    if (stored === undefined) return undefined;
+    const parsed = TestConnectionResultSchema.safeParse(stored.result);
+    return parsed.success ? { result: parsed.data, testedBy: typeof stored.testedBy === 'string' ? stored.testedBy : null } : undefined;
+  }
+
+  private async run(link: LinkRecord): Promise<TestConnectionResult> {
+    const testedAt = this.deps.now().toISOString();
+    const deadline = Date.now() + this.timeouts.totalMs;
+    const stages: DiagnosticResult[] = [];
+    let blocked = false;
+    const kind = link.remoteKind as RemoteKind;
+    const preset = REMOTE_PRESETS[kind];
+
+    const stage = async (name: DiagnosticStage, body: (budgetMs: number) => Promise<Outcome>): Promise<void> => {
+      if (blocked) {
+        stages.push({ stage: name, status: 'skip', code: 'SKIPPED', message: 'Not run: an earlier stage failed.', hint: DIAGNOSTIC_CODES.SKIPPED.hint, ms: 0 });
+        return;
+      }
+      const started = performance.now();
+      const budget = Math.min(this.timeouts.stageMs, deadline - Date.now());
+      let outcome: Outcome;
+      if (budget <= 0) {
+        outcome = fail('TIMEOUT', `The whole test took longer than ${this.timeouts.totalMs} ms; ${name} was not run.`);
+      } else {
+        try {
+          outcome = await bounded(body(budget), budget);
+        } catch (error) {
+          outcome = error instanceof StageTimeout ? fail('TIMEOUT', `The ${name} stage took longer than ${budget} ms.`) : failureFor(error);
+        }
+      }
+      stages.push({
+        stage: name,
+        status: outcome.status,
+        code: outcome.code,
+        message: outcome.message,
+        hint: outcome.hint ?? DIAGNOSTIC_CODES[outcome.code].hint,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+      if (outcome.status === 'fail') blocked = true;
+    };
+
+    const connectMs = (budget: number): number => Math.min(this.timeouts.connectMs, budget);
+    let url: URL | undefined;
+    let address: ResolvedAddress | undefined;
+    let manifest: RemoteManifest | undefined;
+    let remoteDate: string | undefined;
+    let accessToken: string | undefined;
+
+    await stage('url', async () => {
+      url = this.deps.http.checkUrl(link.applicationUrl);
+      return pass(`${link.applicationUrl} is a URL the connector may call.`);
+    });
+    await stage('dns', async (budget) => {
+      address = await this.deps.http.resolve(url!, budget);
+      return pass(`${url!.hostname} resolves to ${address.address}.`);
+    });
+    await stage('tcp', async (budget) => {
+      await this.deps.http.connectTcp(url!, address!, connectMs(budget));
+      return pass(`Connected to ${address!.address} port ${url!.port || (url!.protocol === 'https:' ? '443' : '80')}.`);
+    });
+    await stage('tls', async (budget) => {
+      if (url!.protocol !== 'https:') return notApplicable('Plain http: no TLS (the host is in CONNECTOR_ALLOWED_HOSTS).');
+      const { validTo } = await this.deps.http.handshakeTls(url!, address!, connectMs(budget));
+      return pass(`The certificate is valid${validTo === undefined ? '' : ` until ${validTo}`} and names ${url!.hostname}.`);
+    });
+    await stage('manifest', async (budget) => {
+      if (!preset.servesApplinksManifest) return notApplicable(`${preset.label} serves no applinks manifest.`);
+      const outcome = await fetchManifest(this.deps.http, link.applicationUrl, { timeoutMs: budget, connectTimeoutMs: connectMs(budget), address: address! });
+      remoteDate = outcome.date;
+      if (outcome.kind === 'redirect') {
+        return fail('URL_REDIRECTED', `${link.applicationUrl} redirects${outcome.location === null ? '' : ` to ${outcome.location}`} (HTTP ${outcome.status}).`);
+      }
+      if (outcome.kind === 'not-atlassian') return fail('NOT_ATLASSIAN', `${link.applicationUrl} serves no applinks manifest (HTTP ${outcome.status}).`);
+      manifest = outcome.manifest;
+      const found = kindForManifestTypeId(manifest.typeId);
+      if (preset.manifestTypeId !== undefined && manifest.typeId !== preset.manifestTypeId) {
+        const what = found === undefined ? `an application of type ${manifest.typeId}` : REMOTE_PRESETS[found].label;
+        return fail('KIND_MISMATCH', `${link.applicationUrl} is ${what}, but the link is for ${preset.label}.`);
+      }
+      return pass(`${manifest.name ?? manifest.typeId} ${manifest.version ?? ''}${manifest.buildNumber === null ? '' : ` (build ${manifest.buildNumber})`}.`);
+    });
+    await stage('version', async () => {
+      if (manifest === undefined) return notApplicable('No manifest to read a version from.');
+      const support = oauth2Support(manifest);
+      if (support.supported === false) {
+        return fail('VERSION_UNSUPPORTED', `${manifest.name ?? manifest.typeId} ${manifest.version ?? ''} has no OAuth 2.0 application links; they need ${support.minimumVersion ?? 'a newer version'} or later.`);
+      }
+      const expected = link.displayUrl ?? link.applicationUrl;
+      if (!sameBase(manifest.url, expected) && !sameBase(manifest.url, link.applicationUrl)) {
+        return warn('DISPLAY_URL_MISMATCH', `The remote's base URL is ${manifest.url}, but the link says ${expected}.`);
+      }
+      return pass(support.supported === null ? 'The version is not known to need an upgrade.' : `Version ${manifest.version ?? ''} has OAuth 2.0 application links (${support.minimumVersion ?? ''} or later).`);
+    });
+    await stage('clock', async () => {
+      if (remoteDate === undefined) return notApplicable('The remote sent no Date header to compare clocks with.');
+      const theirs = Date.parse(remoteDate);
+      if (Number.isNaN(theirs)) return notApplicable('The remote\'s Date header is not a date.');
+      const skew = theirs - this.deps.now().getTime();
+      const seconds = Math.round(Math.abs(skew) / 1000);
+      const direction = skew > 0 ? 'ahead of' : 'behind';
+      if (Math.abs(skew) > CLOCK_SKEW_FAIL_MS) return fail('CLOCK_SKEW', `The remote's clock is ${seconds} s ${direction} the connector's.`);
+      if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) return warn('CLOCK_SKEW', `The remote's clock is ${seconds} s ${direction} the connector's.`);
+      return pass(`The clocks agree within ${Math.max(seconds, 1)} s.`);
+    });
+    await stage('credentials', async () => this.checkCredentials(link));
+    await stage('token', async () => {
+      if (link.authKind === 'none') return notApplicable('The link has no authentication.');
+      if (link.authKind === 'oauth2-impersonation') return notApplicable('Tokens are per user on this link; each user authorizes for themselves.');
+      if (link.outgoing.grantType === 'client_credentials' && (await this.deps.store.tokens.get(link.id, '')) === undefined) {
+        await this.deps.credentials.obtainClientCredentials(link.id);
+      }
+      const stored = await this.deps.store.tokens.get(link.id, '');
+      if (stored === undefined) return fail('NEEDS_AUTHORIZATION', 'The link has no token yet.');
+      if (stored.record.state === 'needs-reauthorization') return fail('INVALID_GRANT', 'The remote refused the refresh token (invalid_grant) when it was last used.');
+      const served = await this.deps.credentials.getAccessToken(link.id, '');
+      accessToken = served.accessToken;
+      return pass(`A token is available until ${served.expiresAt}${served.scopes.length > 0 ? ` with ${served.scopes.join(' ')}` : ''}.`);
+    });
+    await stage('api', async (budget) => {
+      const template = preset.endpoints?.api;
+      const endpoint = link.outgoing.apiProbeUrl ?? (template === undefined ? null : expandEndpoint(template, { base: link.applicationUrl, tenant: link.outgoing.tenant ?? undefined }));
+      if (endpoint === null || accessToken === undefined) return notApplicable('No API endpoint to call for this kind of remote.');
+      const response = await this.deps.http.request(endpoint, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        timeoutMs: budget,
+        connectTimeoutMs: connectMs(budget),
+        maxBytes: 64 * 1024,
+      });
+      const where = new URL(endpoint).pathname;
+      if (response.status >= 200 && response.status < 300) return pass(`${where} answered ${response.status} with the link's token.`);
+      if (response.status === 401) return fail('TOKEN_REJECTED', `${where} answered 401: the remote does not accept the token.`);
+      if (response.status === 403) return fail('INSUFFICIENT_SCOPE', `${where} answered 403${scopeFrom(response.headers['www-authenticate'])}.`);
+      if (response.status >= 300 && response.status < 400) return fail('API_ERROR', `${where} redirected (HTTP ${response.status}), probably to a login page.`);
+      return fail('API_ERROR', `${where} answered HTTP ${response.status}.`);
+    });
+
+    return { ok: stages.every((s) => s.status !== 'fail'), testedAt, stages };
+  }
+
+  /**
+   * Asks the remote whether it knows the client, without obtaining anything: the authorization
+   * endpoint is asked (no redirect followed) whether it accepts the redirect URI and scopes, and the
+   * token endpoint is sent a made-up authorization code. A remote that knows the client answers
+   * `invalid_grant` (the code is unknown); one that does not, `invalid_client`.
+   */
+  private async checkCredentials(link: LinkRecord): Promise<Outcome> {
+    if (link.authKind === 'none') return notApplicable('The link has no authentication.');
+    const client = await this.deps.credentials.clientFor(link);
+    const redirectUri = redirectUriFor(this.deps.publicUrl);
+    const registration = REMOTE_PRESETS[link.remoteKind as RemoteKind].registrationHint;
+    if (link.outgoing.grantType === 'client_credentials') {
+      try {
+        await client.clientCredentials();
+      } catch (error) {
+        // Bitbucket Cloud: a consumer without a callback URL is not an OAuth 2.0 consumer at all.
+        if (error instanceof OAuthError && /callback/i.test(error.providerErrorDescription ?? '')) {
+          return fail('INVALID_CLIENT', `The remote says the client has no callback URL, so it is not an OAuth 2.0 client (${error.providerErrorDescription ?? ''}).`, `Add a callback URL to the consumer. ${registration}`);
+        }
+        throw error;
+      }
+      return pass('The remote issued a token for the client ID and secret.');
+    }
+    const request = client.createAuthorizationRequest();
+    const answer = await this.deps.http.request(request.url, { timeoutMs: this.timeouts.stageMs, connectTimeoutMs: this.timeouts.connectMs, maxBytes: 256 * 1024 });
+    const location = typeof answer.headers.location === 'string' ? new URL(answer.headers.location, request.url) : undefined;
+    if (location !== undefined && `${location.origin}${location.pathname}` === redirectUri) {
+      const error = location.searchParams.get('error');
+      if (error === 'invalid_scope') return fail('INVALID_SCOPE', `The remote refused the scopes ${link.outgoing.scopes.join(' ')}.`);
+      if (error === 'unauthorized_client' || error === 'invalid_client') return fail('INVALID_CLIENT', `The remote's authorization endpoint refused the client (${error}).`);
+    } else if (answer.status >= 400) {
+      const body = answer.body.slice(0, 2000);
+      if (/redirect_uri/i.test(body)) {
+        return fail('REDIRECT_URI_MISMATCH', `The remote does not accept the redirect URI ${redirectUri}.`, `Register exactly ${redirectUri} as the redirect URI. ${registration}`);
+      }
+      if (/invalid_client|client_id/i.test(body)) return fail('INVALID_CLIENT', 'The remote\'s authorization endpoint does not know the client ID.');
+    }
+    try {
+      await client.exchangeCode({ code: randomBytes(24).toString('base64url'), codeVerifier: randomBytes(32).toString('base64url') });
+    } catch (error) {
+      if (error instanceof OAuthError && error.code === 'INVALID_GRANT') return pass('The remote knows the client ID and accepts the secret.');
+      if (error instanceof OAuthError && error.code === 'REDIRECT_URI_MISMATCH') {
+        return fail('REDIRECT_URI_MISMATCH', error.message, `Register exactly ${redirectUri} as the redirect URI. ${registration}`);
+      }
+      throw error;
+    }
+    return pass('The remote knows the client ID and accepts the secret.');
+  }
+}
+
+function scopeFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  const scope = /scope="([^"]*)"/.exec(value)?.[1];
+  return scope === undefined ? ': the token lacks a scope this call needs' : `: the call needs the scope ${scope}`;
+}
+
+/** The outcome for an error thrown inside a stage. */
+function failureFor(error: unknown): Outcome {
+  if (error instanceof OutboundError) {
+    const code: DiagnosticCode = error.code === 'RESPONSE_TOO_LARGE' || error.code === 'HTTP_FAILED' ? 'API_ERROR' : error.code;
+    return fail(code, error.message);
+  }
+  if (error instanceof OAuthError) {
+    const code: DiagnosticCode =
+      error.code === 'AUTHORIZATION_DENIED' || error.code === 'STATE_MISMATCH' || error.code === 'CALLBACK_INVALID' ? 'TOKEN_ENDPOINT_ERROR' : error.code;
+    return fail(code, error.message);
+  }
+  if (error instanceof CredentialError) {
+    switch (error.code) {
+      case 'NOT_CONFIGURED':
+        return fail('CREDENTIALS_MISSING', error.message);
+      case 'NOT_AUTHORIZED':
+        return fail('NEEDS_AUTHORIZATION', error.message);
+      case 'NEEDS_REAUTHORIZATION':
+        return fail('INVALID_GRANT', 'The remote refused the refresh token (invalid_grant).');
+      default:
+        return fail('TOKEN_ENDPOINT_ERROR', error.message);
+    }
+  }
+  throw error;
+}
+
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StageTimeout()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * Starts the sandbox Data Center on its own, to try the connector by hand:
+ *
+ *   node sandbox/start.mjs [--kind jira] [--version 11.2.0] [--display-url URL] [--skew-seconds 300]
+ *                          [--port 0] [--context /jira] [--redirect-uri http://127.0.0.1:8787/oauth/callback]
+ *
+ * It prints its URL and one client (ID and secret, generated at start) to paste into a link, with
+ * the redirect URI it accepts (the connector's callback). Sign in on its login page with any name.
+ * Stop it with Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { startDcServer } from './dc-server.mjs';
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: 'string', default: 'jira' },
+    version: { type: 'string' },
+    'display-url': { type: 'string' },
+    'skew-seconds': { type: 'string', default: '0' },
+    port: { type: 'string', default: '0' },
+    context: { type: 'string', default: '' },
+    'redirect-uri': { type: 'string', default: 'http://127.0.0.1:8787/oauth/callback' },
+  },
+});
+
+const context = values.context.replace(/\/+$/, '');
+const client = { client_id: `sandbox-${randomBytes(4).toString('hex')}`, client_secret: randomBytes(24).toString('base64url') };
+const dc = await startDcServer({
+  port: Number(values.port),
+  routes: {
+    authorization: `${context}/rest/oauth2/latest/authorize`,
+    token: `${context}/rest/oauth2/latest/token`,
+    revocation: `${context}/rest/oauth2/latest/revoke`,
+    introspection: `${context}/rest/oauth2/latest/introspect`,
+  },
+  scopes: ['openid', 'offline_access', 'READ', 'WRITE', 'ADMIN', 'SYSTEM_ADMIN'],
+  clients: [
+    {
+      ...client,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [values['redirect-uri']],
+      scope: 'READ WRITE ADMIN SYSTEM_ADMIN',
+    },
+  ],
+  sandbox: {
+    contextPath: context,
+    manifest: { kind: values.kind, ...(values.version ? { version: values.version } : {}), ...(values['display-url'] ? { displayUrl: values['display-url'] } : {}) },
+    dateSkewMs: Number(values['skew-seconds']) * 1000,
+  },
+});
+
+process.stdout.write(
+  [
+    `Sandbox ${values.kind} Data Center listening on ${dc.baseUrl()}`,
+    `  manifest:      ${dc.baseUrl()}/rest/applinks/1.0/manifest`,
+    `  client ID:     ${client.client_id}`,
+    `  client secret: ${client.client_secret}   (generated for this run only)`,
+    `  redirect URI:  ${values['redirect-uri']}`,
+    '',
+  ].join('\n'),
+);
+const stop = () => dc.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
