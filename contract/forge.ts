@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TestConnectionResultSchema } from './diagnostics';
 import { ForgePairInputSchema } from './forge-channel';
+import { ProbeInputSchema } from './probe';
 import {
   AuthKindSchema,
   CreateLinkInputSchema,
@@ -214,6 +215,9 @@ export const LinkSummarySchema = z.object({
   status: LinkStatusSchema,
   hasIncoming: z.boolean(),
   updatedAt: z.string(),
+  /** Added later: summaries written before lack them, so they are optional. */
+  authKind: AuthKindSchema.optional(),
+  lastTest: z.object({ ok: z.boolean(), testedAt: z.string() }).nullable().optional(),
 });
 export type LinkSummary = z.infer<typeof LinkSummarySchema>;
 
@@ -311,6 +315,10 @@ export const CONNECTOR_ROUTES = {
   link: (id: string) => `/v1/links/${encodeURIComponent(id)}`,
   relocate: (id: string) => `/v1/links/${encodeURIComponent(id)}/relocate`,
   test: (id: string) => `/v1/links/${encodeURIComponent(id)}/test`,
+  /** POST `{url, kind?}`: what is at a URL (kind, version, OAuth 2.0 support, display URL), before a link is created. */
+  probe: '/v1/probe',
+  /** POST `{}`: where to send the admin to authorize the outgoing link (the connector's PKCE flow). */
+  authorize: (id: string) => `/v1/links/${encodeURIComponent(id)}/authorize`,
   /** POST `{code}`: bind the calling installation (schemas in `forge-channel.ts`). */
   forgePair: '/v1/forge/pair',
   /** GET: which installation the connector is paired with. */
@@ -329,6 +337,8 @@ export const RESOLVER_KEYS = [
   'deleteLink',
   'relocateLink',
   'testConnection',
+  'authorizeLink',
+  'probeRemote',
   'updateExchangeStep',
   'issueIncomingCredentials',
   'updateIncomingCredentials',
@@ -360,6 +370,11 @@ export const DeleteLinkPayloadSchema = z.strictObject({
 });
 export const RelocateLinkPayloadSchema = RelocateLinkInputSchema.extend({ id: LinkIdSchema });
 export const TestConnectionPayloadSchema = z.strictObject({ id: LinkIdSchema });
+export const ProbeRemotePayloadSchema = ProbeInputSchema;
+export const AuthorizeLinkPayloadSchema = z.strictObject({ id: LinkIdSchema });
+/** The connector's answer to authorize: the URL to open, or null when the link connected at once (client credentials). */
+export const AuthorizeLinkResultSchema = z.object({ authorizationUrl: z.string().nullable(), expiresAt: z.string().nullable() });
+export type AuthorizeLinkResult = z.infer<typeof AuthorizeLinkResultSchema>;
 export const UpdateExchangeStepPayloadSchema = z.strictObject({
   id: LinkIdSchema,
   step: ExchangeStepIdSchema,

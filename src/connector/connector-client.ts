@@ -2,13 +2,18 @@ import type { z } from 'zod';
 import {
   CONNECTOR_ROUTES,
   ErrorEnvelopeSchema,
+  AuthorizeLinkResultSchema,
   ForgeChannelStatusSchema,
   LinkViewSchema,
+  ProbeResultSchema,
   TestConnectionResultSchema,
+  type AuthorizeLinkResult,
   type CreateLinkInput,
   type ForgeChannelStatus,
   type ForgeErrorCode,
   type LinkView,
+  type ProbeInput,
+  type ProbeResult,
   type RelocateLinkInput,
   type TestConnectionResult,
   type UpdateLinkInput,
@@ -27,6 +32,10 @@ export interface ConnectorClient {
   deleteLink(id: string): Promise<'deleted' | 'already-gone'>;
   relocateLink(id: string, input: RelocateLinkInput): Promise<LinkView>;
   testConnection(id: string): Promise<TestConnectionResult>;
+  /** Starts the outgoing link's authorization on the connector: the URL to open in the admin's browser. */
+  authorize(id: string): Promise<AuthorizeLinkResult>;
+  /** What is at a URL: the remote's kind, version, OAuth 2.0 support and display URL. */
+  probe(input: ProbeInput): Promise<ProbeResult>;
   pair(code: string): Promise<ForgeChannelStatus>;
   status(): Promise<ForgeChannelStatus>;
 }
@@ -92,6 +101,8 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     },
     relocateLink: (id, input) => call('POST', CONNECTOR_ROUTES.relocate(id), input, LinkViewSchema),
     testConnection: (id) => call('POST', CONNECTOR_ROUTES.test(id), {}, TestConnectionResultSchema),
+    authorize: (id) => call('POST', CONNECTOR_ROUTES.authorize(id), {}, AuthorizeLinkResultSchema),
+    probe: (input) => call('POST', CONNECTOR_ROUTES.probe, input, ProbeResultSchema),
     pair: (code) => call('POST', CONNECTOR_ROUTES.forgePair, { code }, ForgeChannelStatusSchema),
     status: () => call('GET', CONNECTOR_ROUTES.forgeStatus, undefined, ForgeChannelStatusSchema),
   };

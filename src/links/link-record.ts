@@ -68,5 +68,7 @@ export function toSummary(record: LinkRecord): LinkSummary {
     status: record.status,
     hasIncoming: record.incoming !== null,
     updatedAt: record.updatedAt,
+    authKind: record.authKind,
+    lastTest: record.lastTest === null ? null : { ok: record.lastTest.ok, testedAt: record.lastTest.testedAt },
   };
 }

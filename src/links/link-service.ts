@@ -1,5 +1,6 @@
 import {
   FORGE_ERRORS,
+  type AuthorizeLinkResult,
   MANUAL_EXCHANGE_STEPS,
   REMOTE_PRESETS,
   type AuditAction,
@@ -188,6 +189,14 @@ export class LinkService {
     after = this.touched(after, before, actor);
     await this.deps.links.save(after);
     return { result, link: await this.view(after, true) };
+  }
+
+  /** Asks the connector where to send the admin to authorize the outgoing link; nothing is stored here. */
+  async authorize(id: string, actor: Actor): Promise<AuthorizeLinkResult> {
+    await this.mustGet(id);
+    const result = await this.deps.connector.authorize(id);
+    this.deps.logger.info('Authorization started', { linkId: id, actor, redirect: result.authorizationUrl !== null });
+    return result;
   }
 
   async setExchangeStep(input: { id: string; step: ExchangeStepId; status: 'pending' | 'done' }, actor: Actor): Promise<ForgeLinkView> {

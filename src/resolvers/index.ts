@@ -1,5 +1,6 @@
 import Resolver from '@forge/resolver';
 import {
+  AuthorizeLinkPayloadSchema,
   CreateLinkPayloadSchema,
   DeleteLinkPayloadSchema,
   GetConnectorStatusPayloadSchema,
@@ -8,6 +9,7 @@ import {
   ListAuditLogPayloadSchema,
   ListLinksPayloadSchema,
   PairConnectorPayloadSchema,
+  ProbeRemotePayloadSchema,
   RelocateLinkPayloadSchema,
   TestConnectionPayloadSchema,
   UpdateExchangeStepPayloadSchema,
@@ -29,6 +31,9 @@ export function resolverDefinitions(deps: AppDependencies): Record<ResolverKey, 
     deleteLink: define(DeleteLinkPayloadSchema, (input, { actor }) => links.delete(input, actor)),
     relocateLink: define(RelocateLinkPayloadSchema, (input, { actor }) => links.relocate(input, actor)),
     testConnection: define(TestConnectionPayloadSchema, (input, { actor }) => links.test(input.id, actor)),
+    authorizeLink: define(AuthorizeLinkPayloadSchema, (input, { actor }) => links.authorize(input.id, actor)),
+    // Nothing is stored: the connector fetches the remote's manifest and answers what it found.
+    probeRemote: define(ProbeRemotePayloadSchema, (input) => deps.connector.probe(input)),
     updateExchangeStep: define(UpdateExchangeStepPayloadSchema, (input, { actor }) => links.setExchangeStep(input, actor)),
     issueIncomingCredentials: define(IssueIncomingPayloadSchema, (input, { actor }) => links.issueIncoming(input, actor)),
     updateIncomingCredentials: define(UpdateIncomingPayloadSchema, (input, { actor }) => links.updateIncoming(input, actor)),

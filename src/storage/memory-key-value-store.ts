@@ -5,6 +5,11 @@ interface Entry {
   expiresAt: number | undefined;
 }
 
+export interface MemoryStoreSnapshot {
+  values: Record<string, { json: string; expiresAt?: number | undefined }>;
+  secrets: Record<string, { json: string; expiresAt?: number | undefined }>;
+}
+
 export type StoreOperation = 'get' | 'set' | 'swap' | 'delete' | 'query' | 'getSecret' | 'setSecret' | 'deleteSecret';
 
 export interface MemoryKeyValueStoreOptions {
@@ -88,6 +93,20 @@ export class MemoryKeyValueStore implements KeyValueStore {
   dump(): { values: Record<string, string>; secrets: Record<string, string> } {
     const out = (map: Map<string, Entry>) => Object.fromEntries([...map].map(([key, entry]) => [key, entry.json]));
     return { values: out(this.values), secrets: out(this.secrets) };
+  }
+
+  /** Every entry with its expiry, to keep the store somewhere else (the local preview keeps it in a file). */
+  snapshot(): MemoryStoreSnapshot {
+    const out = (map: Map<string, Entry>) => Object.fromEntries([...map].filter(([, entry]) => this.live(entry)).map(([key, entry]) => [key, { ...entry }]));
+    return { values: out(this.values), secrets: out(this.secrets) };
+  }
+
+  /** Replaces everything with a snapshot taken earlier. */
+  restore(snapshot: MemoryStoreSnapshot): void {
+    this.values.clear();
+    this.secrets.clear();
+    for (const [key, entry] of Object.entries(snapshot.values)) this.values.set(key, { json: entry.json, expiresAt: entry.expiresAt ?? undefined });
+    for (const [key, entry] of Object.entries(snapshot.secrets)) this.secrets.set(key, { json: entry.json, expiresAt: entry.expiresAt ?? undefined });
   }
 
   private async enter(operation: StoreOperation, key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { DeleteLinkResult, ForgeLinkView } from '../../contract';
+import type { AuthorizeLinkResult, DeleteLinkResult, ForgeLinkView, ProbeResult } from '../../contract';
 import type { RemoteInvoker } from '../../src/connector/connector-client';
 import { startTestConnector, type TestConnector } from '../helpers/connector-app';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
@@ -54,6 +54,25 @@ describe('resolvers with the real connector', () => {
     for (const value of Object.values(app.store.dump().values)) app.watch.record(value);
     expect(app.watch.leaks()).toEqual([]);
     expect(connector.watch.leaks()).toEqual([]);
+  });
+
+  it('authorizeLink answers the connector\'s authorization URL (PKCE); probeRemote answers what the connector found', async () => {
+    const created = await app.call<ForgeLinkView>('createLink', {
+      name: 'Jira DC',
+      remoteKind: 'jira',
+      applicationUrl: 'https://jira.example.com',
+      outgoing: { clientId: 'dc-client', clientSecret: SECRET, scopes: ['READ'] },
+    });
+    const started = await app.call<AuthorizeLinkResult>('authorizeLink', { id: created.id });
+    const url = new URL(started.authorizationUrl!);
+    expect(`${url.origin}${url.pathname}`).toBe('https://jira.example.com/rest/oauth2/latest/authorize');
+    expect(url.searchParams.get('client_id')).toBe('dc-client');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('redirect_uri')).toBe('https://connector.example.test/oauth/callback');
+
+    // Loopback is not in this connector's CONNECTOR_ALLOWED_HOSTS: refused, with the field and the reason.
+    const refused = await app.invoke<ProbeResult>('probeRemote', { url: 'http://127.0.0.1:9/jira' });
+    expect(refused).toMatchObject({ success: false, status: 400, errors: expect.arrayContaining([expect.objectContaining({ code: 'CONNECTOR_REJECTED', path: 'url' })]) });
   });
 
   it("passes on the real connector's validation errors with their paths", async () => {

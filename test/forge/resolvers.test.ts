@@ -29,6 +29,8 @@ const VALID_PAYLOADS: Record<ResolverKey, unknown> = {
   deleteLink: { id: SOME_ID },
   relocateLink: { id: SOME_ID, applicationUrl: 'https://jira2.example.com' },
   testConnection: { id: SOME_ID },
+  authorizeLink: { id: SOME_ID },
+  probeRemote: { url: 'https://jira.example.com' },
   updateExchangeStep: { id: SOME_ID, step: 'remote-incoming-link', status: 'done' },
   issueIncomingCredentials: { id: SOME_ID, scopes: ['READ'] },
   updateIncomingCredentials: { id: SOME_ID, redirectUri: 'https://jira.example.com/plugins/servlet/oauth2/consumer/callback' },

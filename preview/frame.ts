@@ -1,0 +1,64 @@
+/**
+ * What the preview serves around the admin page: a frame like Jira's admin (top bar, settings
+ * sidebar, the app in an iframe), and the bridge shim the page loads before `@forge/bridge`.
+ */
+
+export function framePage(options: { title: string; theme: 'light' | 'dark'; connectorUrl: string }): string {
+  const dark = options.theme === 'dark';
+  const bg = dark ? '#1d2125' : '#ffffff';
+  const side = dark ? '#161a1d' : '#f7f8f9';
+  const text = dark ? '#b6c2cf' : '#172b4d';
+  const border = dark ? '#a6c5e229' : '#091e4224';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${options.title} – Jira settings (local preview)</title>
+<style>
+  body{margin:0;font:14px/20px -apple-system,"Segoe UI",Roboto,sans-serif;background:${bg};color:${text};display:grid;grid-template-rows:48px 1fr;grid-template-columns:240px 1fr;height:100vh}
+  header{grid-column:1/3;display:flex;align-items:center;gap:16px;padding:0 16px;border-bottom:1px solid ${border}}
+  header strong{font-size:16px}
+  header .preview{margin-left:auto;font-size:12px;opacity:.8}
+  header a{color:inherit}
+  aside{background:${side};border-right:1px solid ${border};padding:16px;font-size:13px}
+  aside h2{font-size:11px;text-transform:uppercase;margin:16px 0 8px;opacity:.7}
+  aside div{padding:6px 8px;border-radius:3px}
+  aside div.current{background:${dark ? '#1c2b41' : '#e9f2ff'};color:${dark ? '#579dff' : '#0c66e4'};font-weight:600}
+  iframe{border:0;width:100%;height:100%;background:${bg}}
+</style></head>
+<body>
+<header><strong>Jira</strong><span>Settings › Apps</span>
+  <span class="preview">Local preview · connector <code>${options.connectorUrl}</code> · theme:
+    <a href="?theme=light" aria-current="${dark ? 'false' : 'page'}">light</a> / <a href="?theme=dark" aria-current="${dark ? 'page' : 'false'}">dark</a></span></header>
+<aside aria-label="Jira settings"><h2>Apps</h2><div>Explore more apps</div><div>Manage your apps</div>
+  <h2>Integrations</h2><div class="current" aria-current="page">${options.title}</div><div>Application links (legacy)</div></aside>
+<iframe id="forge-app" title="${options.title}" src="/app/index.html?theme=${options.theme}"></iframe>
+</body></html>`;
+}
+
+/**
+ * Defines \`globalThis.__bridge\` before the page's modules run, as Forge's host does; \`invoke\`
+ * goes to the preview server, which runs it through the real resolver handler.
+ */
+export const BRIDGE_SHIM = `(() => {
+  const theme = new URLSearchParams(location.search).get('theme') === 'dark' ? 'dark' : 'light';
+  const json = async (response) => { if (!response.ok && response.status !== 200) throw new Error('preview server answered ' + response.status); return response.json(); };
+  globalThis.__bridge = {
+    callBridge: async (type, payload) => {
+      switch (type) {
+        case 'invoke':
+          return json(await fetch('/__preview/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionKey: payload.functionKey, payload: payload.payload ?? {} }) }));
+        case 'getContext':
+          return json(await fetch('/__preview/context'));
+        case 'enableTheming':
+          document.documentElement.setAttribute('data-color-mode', theme);
+          document.documentElement.setAttribute('data-theme', theme + ':' + theme + ' spacing:spacing typography:typography');
+          return undefined;
+        case 'navigate':
+          if (payload.type === 'new-tab') window.open(payload.url, '_blank', 'noopener');
+          else window.top.location.href = payload.url;
+          return true;
+        default:
+          console.warn('preview bridge: ' + type + ' is not emulated');
+          return undefined;
+      }
+    },
+  };
+})();`;

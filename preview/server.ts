@@ -1,0 +1,267 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ResolverKey, ResolverResponse } from '../contract';
+import { loadConfig } from '../connector/src/config';
+import { PairingService } from '../connector/src/forge/pairing';
+import { createLogger } from '../connector/src/observability/logger';
+import { openApp, type Runtime } from '../connector/src/runtime';
+import { buildServices, type AppDependencies } from '../src/app/app-dependencies';
+import { httpConnectorClient, type RemoteInvoker } from '../src/connector/connector-client';
+import { createPingApi } from '../src/incoming/ping-api';
+import { createTokenEndpoint } from '../src/incoming/token-endpoint';
+import type { Logger } from '../src/logger';
+import { buildResolver } from '../src/resolvers';
+import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
+import { FileKeyValueStore } from './file-key-value-store';
+import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
+import { BRIDGE_SHIM, framePage } from './frame';
+
+/**
+ * The local preview (DESIGN section 5): one process with the connector on SQLite, the Forge app's
+ * real resolvers and web triggers on a kvs kept in a file, invocation tokens signed by a local key
+ * whose JWKS the connector trusts, and the built admin page in a frame like Jira's whose bridge
+ * sends `invoke` here.
+ *
+ * TODO(issue 4): start the sandbox Data Center (sandbox/) here too, once it exists, so that a
+ * newcomer can link to it; until then link to any Data Center the connector can reach.
+ */
+
+export interface PreviewOptions {
+  /** Where kvs, the connector's SQLite database and the local Forge identity are kept. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The connector's port; 0 (default) picks a free one. */
+  connectorPort?: number;
+  /** The built page (static/admin/build). */
+  staticDir?: string;
+  /** Pair the connector with the preview's installation at start (default true); else the code is printed for the Connector tab. */
+  autoPair?: boolean;
+  /** The connector's pino level (default warn). */
+  logLevel?: string;
+  /** Where the app's log lines go (default: warnings and errors to stderr). */
+  logger?: Logger;
+}
+
+export interface Preview {
+  url: string;
+  connectorUrl: string;
+  identity: ForgeIdentity;
+  /** The pending pairing code, when the connector was left unpaired. */
+  pairingCode: string | undefined;
+  /** Calls a resolver as the page would. */
+  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<ResolverResponse<T>>;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+const quietLogger: Logger = {
+  info: () => undefined,
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+export async function startPreview(options: PreviewOptions): Promise<Preview> {
+  const dataDir = path.resolve(options.dataDir);
+  const staticDir = path.resolve(options.staticDir ?? path.join(repoRoot(), 'static', 'admin', 'build'));
+  const identity = await loadForgeIdentity(dataDir);
+  const logger = options.logger ?? quietLogger;
+
+  // The HTTP server first: its URL is the JWKS URL the connector is configured with.
+  let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => void res.writeHead(503).end();
+  const jwks = JSON.stringify({ keys: [identity.publicJwk] });
+  const server: Server = createServer((req, res) => {
+    // The JWKS answers from the start: the connector fetches it while the preview is still starting (pairing).
+    if (req.url === '/.well-known/jwks.json') return send(res, 200, 'application/json', jwks);
+    handle(req, res).catch((error: unknown) => {
+      logger.error('preview request failed', { url: req.url, error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('preview server error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let connector: { app: FastifyInstance; runtime: Runtime } | undefined;
+  let store: FileKeyValueStore | undefined;
+  try {
+    const connectorPort = options.connectorPort === undefined || options.connectorPort === 0 ? await freePort() : options.connectorPort;
+    const connectorUrl = `http://127.0.0.1:${connectorPort}`;
+    const config = loadConfig(
+      {
+        CONNECTOR_PORT: String(connectorPort),
+        CONNECTOR_HOST: '127.0.0.1',
+        CONNECTOR_DATA_DIR: path.join(dataDir, 'connector'),
+        CONNECTOR_PUBLIC_URL: connectorUrl,
+        // The JWKS and local Data Centers are on loopback over plain http: allowed here only.
+        CONNECTOR_ALLOWED_HOSTS: '127.0.0.1,localhost',
+        FORGE_APP_ID: identity.appId,
+        FORGE_JWKS_URL: `${url}/.well-known/jwks.json`,
+        CONNECTOR_LOG_LEVEL: options.logLevel ?? 'warn',
+      },
+      dataDir,
+    );
+    connector = await openApp(config, createLogger(config.logLevel));
+    await connector.app.listen({ port: connectorPort, host: '127.0.0.1' });
+
+    store = new FileKeyValueStore(path.join(dataDir, 'kvs.json'));
+    const invoker: RemoteInvoker = async ({ path: route, method, body, headers }) => {
+      const response = await fetch(`${connectorUrl}${route}`, {
+        method,
+        headers: { ...headers, authorization: `Bearer ${await identity.sign()}` },
+        ...(body === undefined ? {} : { body }),
+      });
+      return { status: response.status, text: () => response.text() };
+    };
+    const deps: AppDependencies = {
+      store,
+      connector: httpConnectorClient(invoker),
+      // The preview's one user administers the preview site.
+      adminCheck: { isJiraAdministrator: async () => true },
+      webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
+      now: () => new Date(),
+      logger,
+    };
+    const resolver = buildResolver(deps);
+    const services = buildServices(deps);
+    const webTriggers: Record<string, WebTriggerHandler> = {
+      'oauth-token': createTokenEndpoint({ clients: services.clients, tokens: services.tokens, logger }),
+      'oauth-ping': createPingApi({ tokens: services.tokens, logger }),
+    };
+    const installContext = `ari:cloud:jira::site/${identity.cloudId}`;
+    const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}): Promise<ResolverResponse<T>> =>
+      (await resolver(
+        { call: { functionKey, payload }, context: { extension: { type: 'jira:adminPage' }, moduleKey: 'applinks-admin-page', cloudId: identity.cloudId, siteUrl: identity.siteUrl } },
+        { principal: { accountId: identity.accountId }, installContext },
+      )) as ResolverResponse<T>;
+
+    // Pairing: the connector issues a code (as `applinks-connector pair` does); the page's resolver presents it.
+    let pairingCode: string | undefined;
+    const pairing = new PairingService({ settings: connector.runtime.store.settings, now: () => new Date() });
+    if ((await pairing.binding()) === undefined) {
+      const { code } = await pairing.issueCode();
+      if (options.autoPair === false) {
+        pairingCode = code;
+      } else {
+        const paired = await invoke('pairConnector', { code });
+        if (!paired.success) throw new Error(`The preview could not pair the connector: ${JSON.stringify(paired.errors)}`);
+      }
+    }
+
+    handle = async (req, res) => {
+      const requestUrl = new URL(req.url ?? '/', url);
+      const route = requestUrl.pathname;
+      if (route === '/' && req.method === 'GET') {
+        const theme = requestUrl.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
+        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ title: 'OAuth 2.0 application links', theme, connectorUrl }));
+      }
+      if (route === '/__preview/bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, BRIDGE_SHIM);
+      if (route === '/__preview/context') {
+        return send(res, 200, 'application/json', JSON.stringify({ accountId: identity.accountId, cloudId: identity.cloudId, siteUrl: identity.siteUrl, moduleKey: 'applinks-admin-page', extension: { type: 'jira:adminPage' }, locale: 'en-US' }));
+      }
+      if (route === '/__preview/invoke' && req.method === 'POST') {
+        const body = JSON.parse((await readBody(req)) || '{}') as { functionKey?: unknown; payload?: unknown };
+        if (typeof body.functionKey !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'functionKey is required' }));
+        const result = await invoke(body.functionKey as ResolverKey, body.payload ?? {});
+        return send(res, 200, 'application/json', JSON.stringify(result));
+      }
+      if (route.startsWith('/x/')) {
+        const trigger = webTriggers[route.slice(3)];
+        if (trigger === undefined) return send(res, 404, 'text/plain', 'no such web trigger');
+        const response = await trigger(
+          {
+            method: req.method ?? 'GET',
+            path: route,
+            headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v : v === undefined ? [] : [v]])),
+            queryParameters: Object.fromEntries([...new Set(requestUrl.searchParams.keys())].map((k) => [k, requestUrl.searchParams.getAll(k)])),
+            body: await readBody(req),
+          },
+          { installContext },
+        );
+        for (const [name, values] of Object.entries(response.headers)) res.setHeader(name, values);
+        res.writeHead(response.statusCode).end(response.body);
+        return;
+      }
+      if (route === '/app' || route.startsWith('/app/')) return serveStatic(res, staticDir, route.slice('/app'.length) || '/index.html');
+      send(res, 404, 'text/plain', 'not found');
+    };
+
+    const openConnector = connector;
+    const openStore = store;
+    return {
+      url,
+      connectorUrl,
+      identity,
+      pairingCode,
+      invoke,
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await openConnector.app.close();
+        openStore.flush();
+      },
+    };
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    await connector?.app.close().catch(() => undefined);
+    store?.flush();
+    throw error;
+  }
+}
+
+function serveStatic(res: ServerResponse, root: string, route: string): void {
+  const file = path.join(root, path.normalize(decodeURIComponent(route)).replace(/^([/\\])+/, ''));
+  if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (route === '/index.html') {
+      return send(res, 503, 'text/plain; charset=utf-8', `The admin page is not built: run npm run build:ui (expected ${root}/index.html).`);
+    }
+    return send(res, 404, 'text/plain', 'not found');
+  }
+  let body: string | Buffer = readFileSync(file);
+  if (path.basename(file) === 'index.html') {
+    // Forge's host defines the bridge before the page runs; here a classic script in <head> does.
+    body = body.toString('utf8').replace('<head>', '<head>\n    <script src="/__preview/bridge.js"></script>');
+  }
+  send(res, 200, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', body);
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The folder with package.json above this file (from preview/ in tests, from dist/preview/ when built). */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** A free port on 127.0.0.1 (the connector's public URL must name its port before it listens). */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,59 @@
+import { useEffect, useState } from 'react';
+import { AuditLogPage } from './screens/AuditLogPage';
+import { ConnectorPage } from './screens/ConnectorPage';
+import { CreateLinkWizard } from './screens/CreateLinkWizard';
+import { LinkPage } from './screens/LinkPage';
+import { LinksList } from './screens/LinksList';
+
+export type Route = { screen: 'links' } | { screen: 'create' } | { screen: 'link'; id: string } | { screen: 'connector' } | { screen: 'audit' };
+export type Navigate = (route: Route) => void;
+
+const TABS: { screen: 'links' | 'connector' | 'audit'; label: string }[] = [
+  { screen: 'links', label: 'Application links' },
+  { screen: 'connector', label: 'Connector' },
+  { screen: 'audit', label: 'Audit log' },
+];
+
+/** Routes live in the hash so that a reload (and a test) lands on the same screen. */
+function parse(hash: string): Route {
+  const [screen, id] = hash.replace(/^#\/?/, '').split('/');
+  if (screen === 'create') return { screen: 'create' };
+  if (screen === 'link' && id !== undefined && id !== '') return { screen: 'link', id };
+  if (screen === 'connector') return { screen: 'connector' };
+  if (screen === 'audit') return { screen: 'audit' };
+  return { screen: 'links' };
+}
+const format = (route: Route): string => (route.screen === 'link' ? `#/link/${route.id}` : `#/${route.screen}`);
+
+export function App() {
+  const [route, setRoute] = useState<Route>(() => parse(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(parse(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const navigate: Navigate = (next) => {
+    window.location.hash = format(next);
+    setRoute(next);
+    window.scrollTo(0, 0);
+  };
+  const tab = route.screen === 'create' || route.screen === 'link' ? 'links' : route.screen;
+  return (
+    <div className="app">
+      <nav className="tabs" aria-label="Application links sections">
+        {TABS.map((t) => (
+          <button key={t.screen} type="button" aria-current={tab === t.screen ? 'page' : undefined} onClick={() => navigate({ screen: t.screen })}>
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      <main>
+        {route.screen === 'links' && <LinksList navigate={navigate} />}
+        {route.screen === 'create' && <CreateLinkWizard navigate={navigate} />}
+        {route.screen === 'link' && <LinkPage id={route.id} navigate={navigate} />}
+        {route.screen === 'connector' && <ConnectorPage />}
+        {route.screen === 'audit' && <AuditLogPage navigate={navigate} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,5 @@
+/// <reference types="vite/client" />
+declare module '@atlaskit/tokens/dist/esm/artifacts/themes/*.js' {
+  const css: string;
+  export default css;
+}

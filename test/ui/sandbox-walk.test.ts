@@ -1,0 +1,129 @@
+/// <reference lib="dom" />
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startPreview, type Preview } from '../../preview/server';
+import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
+
+/**
+ * The whole wizard in Chromium against the sandbox Data Center (applinks manifest, OAuth 2.0
+ * provider, one protected API): create, exchange credentials, authorize in the sandbox's sign-in
+ * page, and a green test; then a wrong secret, which the test reports as INVALID_CLIENT with its hint.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = path.join(__dirname, '..', '..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'ui');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const haveChromium = existsSync(CHROMIUM) && existsSync(path.join(ROOT, 'static', 'admin', 'build', 'index.html'));
+if (!haveChromium) console.warn(`SKIPPED test/ui/sandbox-walk: ${CHROMIUM} or the admin page build (npm run build:ui) is missing.`);
+const describeUi = haveChromium ? describe : describe.skip;
+
+jest.setTimeout(180_000);
+const shot = async (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describeUi('the wizard against the sandbox Data Center', () => {
+  let preview: Preview;
+  let dc: SandboxDc;
+  let dataDir: string;
+  let profile: string;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    dataDir = mkdtempSync(path.join(tmpdir(), 'applinks-preview-'));
+    preview = await startPreview({ dataDir, port: 0, logLevel: 'error' });
+    dc = await startSandboxDc({
+      scopes: ['READ', 'WRITE', 'ADMIN', 'SYSTEM_ADMIN'],
+      clients: {
+        cloud: { authMethod: 'client_secret_post', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${preview.connectorUrl}/oauth/callback`] },
+      },
+      settings: { manifest: { kind: 'jira', version: '11.2.0' } },
+    });
+    profile = mkdtempSync(path.join(tmpdir(), 'applinks-ui-profile-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1600 } });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await dc?.stop();
+    await preview?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('creates, authorizes and tests a link to a green result, then shows INVALID_CLIENT for a wrong secret', async () => {
+    const client = dc.clients.cloud!;
+    const page = await context.newPage();
+    await page.goto(`${preview.url}/`);
+    const app = page.frameLocator('#forge-app');
+
+    await app.getByRole('button', { name: 'Create link' }).click();
+    await app.getByLabel('Application URL').fill(dc.baseUrl);
+    await app.getByRole('button', { name: 'Next' }).click();
+    // The probe found the sandbox's manifest: Jira 11.2.0, which supports OAuth 2.0; the type is preselected.
+    const probe = app.getByTestId('probe-result');
+    await probe.waitFor();
+    expect(await probe.getAttribute('data-code')).toBe('OK');
+    expect(await probe.textContent()).toContain('It supports OAuth 2.0 application links');
+    expect(await app.getByRole('radio', { name: 'Jira Data Center' }).isChecked()).toBe(true);
+    await shot(page, '19-sandbox-probe');
+    await app.getByLabel('Link name').fill('Sandbox Jira');
+    await app.getByRole('button', { name: 'Next' }).click();
+    await app.getByRole('button', { name: 'Create link' }).click();
+
+    await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
+    await app.getByLabel(/I have entered these values/).check();
+    await app.getByRole('button', { name: 'Next' }).click();
+
+    await app.getByLabel('Client ID').fill(client.clientId);
+    await app.getByLabel('Client secret').fill(client.clientSecret);
+    await app.getByRole('button', { name: 'Save and continue' }).click();
+
+    // Authorize: the sandbox's sign-in and consent pages, in the window the page opened.
+    const popupEvent = context.waitForEvent('page');
+    await app.getByRole('button', { name: 'Authorize with Jira Data Center' }).click();
+    const popup = await popupEvent;
+    await popup.waitForLoadState();
+    await shot(popup, '20-sandbox-sign-in');
+    await popup.locator('input[name="login"]').fill('admin');
+    const password = popup.locator('input[name="password"]');
+    if ((await password.count()) > 0) await password.fill('admin');
+    await popup.locator('button[type="submit"], input[type="submit"]').first().click();
+    await popup.waitForLoadState();
+    for (let i = 0; i < 3 && !popup.url().startsWith(preview.connectorUrl); i++) {
+      const consent = popup.locator('button[type="submit"], input[type="submit"]').first();
+      if ((await consent.count()) === 0) break;
+      await consent.click();
+      await popup.waitForLoadState();
+    }
+    await popup.waitForURL((url) => url.toString().startsWith(`${preview.connectorUrl}/oauth/callback`));
+    await shot(popup, '21-connector-callback');
+    expect(await popup.textContent('body')).toMatch(/authori[sz]ed/i);
+    await popup.close();
+
+    await app.getByRole('button', { name: 'Next: test' }).click();
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    const result = app.getByTestId('test-result');
+    await result.waitFor();
+    await shot(page, '22-sandbox-test-green');
+    expect(await result.getAttribute('data-ok')).toBe('true');
+
+    // A wrong secret: the test says INVALID_CLIENT, with its hint.
+    await app.getByRole('button', { name: "Open the link's page" }).click();
+    await app.getByRole('heading', { name: /This site/ }).waitFor();
+    expect(await app.locator('h1 [data-status]').getAttribute('data-status')).toBe('connected');
+    await shot(page, '22b-sandbox-link-page-connected');
+    await app.getByRole('button', { name: 'Edit' }).click();
+    await app.getByLabel('New outgoing client secret').fill('not-the-secret-the-sandbox-issued');
+    await app.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    const failing = app.locator('[data-testid="test-result"][data-ok="false"]');
+    await failing.waitFor();
+    const row = app.locator('tr[data-code="INVALID_CLIENT"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('copy both again');
+    await row.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, '23-sandbox-invalid-client.png') });
+  });
+});
