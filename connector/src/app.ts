@@ -76,11 +76,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // JSON only: a text/plain body is refused with 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app);
+  const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched' });
+  registerErrorHandling(app, { onNotFound: metrics.recordUnmatched });
 
   const policy = new UrlPolicy(deps.config.allowedHosts);
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
-  const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched' });
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     counter: createDiscoveryMetrics(metrics.registry).tests,
     timeouts: deps.discovery?.testTimeouts,
   });
-  const consumers = new ConsumerService({ store: deps.store, now: () => now().getTime() });
+  const consumers = new ConsumerService({ store: deps.store, now: deps.now === undefined ? Date.now : () => now().getTime() });
   app.decorate('connector', { links, credentials, consumers });
   app.addHook('onClose', async () => credentials.close());
   const authenticate = createAuthenticate({

@@ -10,7 +10,7 @@ import { zodIssues } from './validation';
  * their code and a message a person can act on; anything else is logged with its cause and
  * answered with a generic 500, so no internal detail (or secret inside one) leaves the process.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, options: { onNotFound?: (method: string, statusCode: number, seconds: number) => void } = {}): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     const known = toHttpError(error);
     if (known.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
@@ -24,6 +24,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorEnvelope = { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}` } };
     void reply.code(404).send(body);
+    options.onNotFound?.(request.method, 404, reply.elapsedTime / 1000);
   });
 }
 

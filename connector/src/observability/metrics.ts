@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../storage/store';
 
@@ -8,6 +8,8 @@ import type { Store } from '../storage/store';
  */
 export interface Metrics {
   registry: Registry;
+  /** Counts a request that matched no route (the not-found handler calls it). */
+  recordUnmatched(method: string, statusCode: number, seconds: number): void;
 }
 
 export function registerMetrics(app: FastifyInstance, options: { store: Store; routeOf: (url: string | undefined) => string }): Metrics {
@@ -36,29 +38,41 @@ export function registerMetrics(app: FastifyInstance, options: { store: Store; r
     },
   });
 
-  // Label children are looked up once per (method, route, status) and kept: resolving labels on
-  // every request measured as a sixth of a token read's cost.
-  const counters = new Map<string, ReturnType<typeof requests.labels>>();
-  const timers = new Map<string, ReturnType<typeof duration.labels>>();
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, not the URL, so that ids do not explode the label set.
-    const route = request.routeOptions.url ?? options.routeOf(request.url);
-    const timerKey = `${request.method} ${route}`;
-    const counterKey = `${timerKey} ${reply.statusCode}`;
-    let counter = counters.get(counterKey);
-    if (counter === undefined) {
-      counter = requests.labels(request.method, route, String(reply.statusCode));
-      counters.set(counterKey, counter);
-    }
-    let timer = timers.get(timerKey);
-    if (timer === undefined) {
-      timer = duration.labels(request.method, route);
-      timers.set(timerKey, timer);
-    }
-    counter.inc();
-    timer.observe(reply.elapsedTime / 1000);
-    done();
+  // Each route gets its own onResponse hook with its pattern and label children bound once, when it
+  // is registered: a global hook that read request.routeOptions and resolved labels per request
+  // measured as a sixth of a token read's cost.
+  const observe = (method: string, route: string) => {
+    const timer = duration.labels(method, route);
+    const byStatus = new Map<number, ReturnType<typeof requests.labels>>();
+    return (statusCode: number, seconds: number): void => {
+      let counter = byStatus.get(statusCode);
+      if (counter === undefined) {
+        counter = requests.labels(method, route, String(statusCode));
+        byStatus.set(statusCode, counter);
+      }
+      counter.inc();
+      timer.observe(seconds);
+    };
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const recorders = new Map(methods.map((m) => [m, observe(m, route.url ?? route.path)]));
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      recorders.get(request.method)?.(reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook];
   });
+  const unmatched = new Map<string, ReturnType<typeof observe>>();
+  const recordUnmatched = (method: string, statusCode: number, seconds: number): void => {
+    let recorder = unmatched.get(method);
+    if (recorder === undefined) {
+      recorder = observe(method, options.routeOf(undefined));
+      unmatched.set(method, recorder);
+    }
+    recorder(statusCode, seconds);
+  };
 
-  return { registry };
+  return { registry, recordUnmatched };
+
 }
