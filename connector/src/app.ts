@@ -20,6 +20,7 @@ import { linkRoutes } from './links/routes';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
 import { lazyChildLogger } from './observability/request-logger';
+import { createGuardedAgents } from './outbound/guarded-agents';
 import { SafeHttp, type ResolveAll } from './outbound/safe-http';
 import { UrlPolicy } from './outbound/url-policy';
 import type { Store } from './storage/store';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: deps.config.publicUrl,
     logger: deps.logger,
     metrics: createCredentialMetrics(metrics.registry, deps.store),
+    agents: createGuardedAgents(policy, deps.discovery?.resolve),
     ...deps.credentials,
   });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });

@@ -16,7 +16,7 @@ import {
   type TokenAccess,
   type TokenRecord,
 } from '../storage/store';
-import { createOAuthClient, OAuthError, type OAuthClient, type TokenSet } from '../tokens';
+import { createOAuthClient, OAuthError, type OAuthClient, type OAuthClientOptions, type TokenSet } from '../tokens';
 import type { Vault } from '../vault/vault';
 import { TokenCache, cachedToken, credentialKey, type CachedToken } from './cache';
 import { CredentialError } from './errors';
@@ -39,6 +39,8 @@ export interface CredentialServiceDeps {
   refreshPolicy?: RefreshPolicy;
   /** Per-call limit on provider requests. */
   providerTimeoutMs?: number;
+  /** Agents for token requests whose lookup refuses internal addresses (outbound/guarded-agents.ts). */
+  agents?: OAuthClientOptions['agents'];
 }
 
 export interface ServedToken {
@@ -380,6 +382,7 @@ export class CredentialService {
       {
         now: this.now,
         allowInsecureHttp: insecureAllowed,
+        ...(this.deps.agents === undefined ? {} : { agents: this.deps.agents }),
         ...(this.deps.providerTimeoutMs === undefined ? {} : { timeoutMs: this.deps.providerTimeoutMs }),
       },
     );

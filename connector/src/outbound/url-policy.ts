@@ -29,6 +29,16 @@ export class UrlPolicy {
     });
   }
 
+  /** Whether a host name is listed at all, whatever the port (the connect-time address check). */
+  isHostNameAllowed(hostname: string): boolean {
+    const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    return this.allowed.some((entry) => {
+      const [pattern] = splitHostPort(entry);
+      if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+      return host === pattern;
+    });
+  }
+
   check(value: string): UrlVerdict {
     let url: URL;
     try {

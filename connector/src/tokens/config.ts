@@ -44,6 +44,11 @@ export interface OAuthClientOptions {
    * connector turns it on only for hosts the operator listed in CONNECTOR_ALLOWED_HOSTS, and tests.
    */
   allowInsecureHttp?: boolean;
+  /**
+   * HTTP agents for token requests (wreck's `agents`); the connector passes ones whose lookup
+   * refuses internal addresses (outbound/guarded-agents.ts).
+   */
+  agents?: { http: import('node:http').Agent; https: import('node:https').Agent; httpsAllowUnauthorized: import('node:https').Agent };
   /** Receives one line per call (endpoint, status, duration); never a secret. */
   logger?: OAuthClientLogger;
 }

@@ -24,6 +24,7 @@ export type OAuthErrorCode =
       | 'REDIRECT_URI_MISMATCH'
       | 'TOKEN_ENDPOINT_ERROR'
       | 'TIMEOUT'
+      | 'HOST_NOT_ALLOWED'
     >
   /** The user or the provider refused the authorization request (`error` on the callback). */
   | 'AUTHORIZATION_DENIED'
@@ -126,10 +127,13 @@ export const TRANSPORT_CODES: Readonly<Record<string, OAuthErrorCode>> = {
   CERT_NOT_YET_VALID: 'TLS_CERT_UNTRUSTED',
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS_HOSTNAME_MISMATCH',
   EPROTO: 'TLS_FAILED',
+  // Raised by the connector's guarded lookup (outbound/guarded-agents.ts), not by Node.
+  EHOSTNOTALLOWED: 'HOST_NOT_ALLOWED',
 };
 
 const TRANSPORT_MESSAGES: Readonly<Partial<Record<OAuthErrorCode, string>>> = {
   DNS_FAILED: 'the host name does not resolve',
+  HOST_NOT_ALLOWED: 'the host resolves to an internal address; list it in CONNECTOR_ALLOWED_HOSTS if the connector should call it',
   CONNECTION_REFUSED: 'the connection was refused',
   CONNECT_TIMEOUT: 'the host could not be reached',
   TLS_CERT_EXPIRED: 'its TLS certificate has expired',

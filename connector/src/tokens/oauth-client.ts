@@ -59,7 +59,7 @@ export function createOAuthClient(config: OAuthClientConfig, options: OAuthClien
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const endpoints = checkConfig(config, options.allowInsecureHttp ?? false);
-  const { authorizationCode, clientCredentialsGrant } = createGrants(config, endpoints, timeoutMs);
+  const { authorizationCode, clientCredentialsGrant } = createGrants(config, endpoints, timeoutMs, options.agents);
 
   /** Sends one token request and processes its answer. */
   async function tokenRequest(
@@ -174,8 +174,9 @@ function createGrants(
   config: OAuthClientConfig,
   endpoints: { authorization: SplitEndpoint; token: SplitEndpoint },
   timeoutMs: number,
+  agents: OAuthClientOptions['agents'],
 ): { authorizationCode: AuthorizationCode; clientCredentialsGrant: ClientCredentials } {
-  const options = simpleOAuth2Options(config, endpoints.token, timeoutMs);
+  const options = simpleOAuth2Options(config, endpoints.token, timeoutMs, agents);
   try {
     return {
       authorizationCode: new AuthorizationCode({
@@ -192,7 +193,7 @@ function createGrants(
   }
 }
 
-function simpleOAuth2Options(config: OAuthClientConfig, token: SplitEndpoint, timeoutMs: number): ModuleOptions {
+function simpleOAuth2Options(config: OAuthClientConfig, token: SplitEndpoint, timeoutMs: number, agents: OAuthClientOptions['agents']): ModuleOptions {
   return {
     client: { id: config.clientId, secret: config.clientSecret },
     auth: {
@@ -207,6 +208,7 @@ function simpleOAuth2Options(config: OAuthClientConfig, token: SplitEndpoint, ti
       // Never follow a redirect with a secret in the body.
       redirects: false,
       json: 'strict',
+      ...(agents === undefined ? {} : { agents }),
     },
     options: {
       bodyFormat: 'form',

@@ -80,8 +80,12 @@ export function readBoomAnswer(boom: BoomLike): BoomAnswer {
 
   // Wreck wraps the system error (ECONNREFUSED, ENOTFOUND, TLS...) as `data`. Duck-typed, not
   // `instanceof Error`: Node's errors come from another realm under jest.
+  // Errors raised before a socket exists (a lookup refusal) are boomified in place instead: the
+  // code is then on the Boom itself.
   const systemError = boom.data as { message?: unknown } | undefined;
-  return { kind: 'no-answer', cause: typeof systemError?.message === 'string' ? systemError : undefined };
+  if (typeof systemError?.message === 'string') return { kind: 'no-answer', cause: systemError };
+  const own = boom as { code?: unknown; message?: unknown };
+  return { kind: 'no-answer', cause: typeof own.code === 'string' ? { code: own.code, message: own.message } : undefined };
 }
 
 function withoutQuery(location: string): string {

@@ -1,0 +1,66 @@
+import { ErrorEnvelopeSchema, LinkViewSchema } from '../../../contract';
+import { startTestConnector, type TestConnector } from '../../helpers/connector-app';
+import { startOidcServer, type OidcServer } from '../../helpers/oidc-server';
+
+/**
+ * Token requests go through agents whose name resolution refuses internal addresses: a link saved
+ * with a public-looking host that resolves to 127.0.0.1 must not reach it, unless the operator
+ * listed the host.
+ */
+describe('token requests and internal addresses', () => {
+  let oidc: OidcServer;
+  const connectors: TestConnector[] = [];
+  const toLoopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
+
+  beforeAll(async () => {
+    oidc = await startOidcServer({ clients: { service: { authMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: 'READ' } } });
+  });
+  afterAll(async () => {
+    for (const c of connectors) {
+      expect(c.watch.leaks()).toEqual([]);
+      await c.close();
+    }
+    await oidc.stop();
+  });
+
+  async function linkTo(c: TestConnector, tokenEndpoint: string): Promise<string> {
+    const client = oidc.clients.service!;
+    c.watch.secret(client.clientSecret);
+    const res = await c.request({
+      method: 'POST',
+      url: '/v1/links',
+      payload: {
+        name: 'Rebinding',
+        remoteKind: 'custom',
+        applicationUrl: new URL(tokenEndpoint).origin,
+        outgoing: { clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'client_credentials', scopes: ['READ'], tokenEndpoint },
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    return LinkViewSchema.parse(res.json()).id;
+  }
+
+  it('refuses a token endpoint whose public name resolves to a loopback address', async () => {
+    const c = await startTestConnector({ discovery: { resolve: toLoopback } });
+    connectors.push(c);
+    const port = new URL(oidc.tokenEndpoint).port;
+    const linkId = await linkTo(c, `https://rebind.example.com:${port}/rest/oauth2/latest/token`);
+    await oidc.resetCounts();
+    const res = await c.request({ method: 'POST', url: `/v1/links/${linkId}/authorize`, payload: {} });
+    expect(res.statusCode).toBe(502);
+    const body = ErrorEnvelopeSchema.parse(res.json());
+    expect(body.error.message).toMatch(/^HOST_NOT_ALLOWED: .*internal address/);
+    expect(await oidc.counts()).toEqual({});
+  });
+
+  it('calls it when the operator listed the host in CONNECTOR_ALLOWED_HOSTS', async () => {
+    const c = await startTestConnector({ discovery: { resolve: toLoopback }, env: { CONNECTOR_ALLOWED_HOSTS: 'rebind.example.com' } });
+    connectors.push(c);
+    const port = new URL(oidc.tokenEndpoint).port;
+    const linkId = await linkTo(c, `http://rebind.example.com:${port}/rest/oauth2/latest/token`);
+    await oidc.resetCounts();
+    const res = await c.request({ method: 'POST', url: `/v1/links/${linkId}/authorize`, payload: {} });
+    expect(res.statusCode).toBe(200);
+    expect(await oidc.counts()).toEqual({ client_credentials: 1 });
+  });
+});
