@@ -45,6 +45,11 @@ export const ProbeResultSchema = z.object({
     /** Null when unknown (not an Atlassian application, or no version in the manifest). */
     supported: z.boolean().nullable(),
     minimumVersion: z.string().nullable(),
+    /** The remote's OAuth 2.0 server metadata (RFC 8414), when it serves one. */
+    metadata: z
+      .object({ issuer: z.string().nullable(), authorizationEndpoint: z.string(), tokenEndpoint: z.string() })
+      .nullable()
+      .default(null),
   }),
   redirected: z.boolean(),
   /** Where the URL redirects to, when it does. */

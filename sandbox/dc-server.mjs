@@ -61,7 +61,7 @@ export async function startDcServer(options = {}) {
   const counts = {};
   let lastTokenRequest = null;
   let pendingMode = null;
-  const settings = { contextPath: '', manifest: null, manifestFormat: 'auto', dateSkewMs: 0, apiScope: 'READ', manifestRedirect: null, ...(options.sandbox ?? {}) };
+  const settings = { contextPath: '', manifest: null, manifestFormat: 'auto', dateSkewMs: 0, apiScope: 'READ', manifestRedirect: null, oauthMetadata: false, ...(options.sandbox ?? {}) };
 
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
   await new Promise((resolve, reject) => {
@@ -243,6 +243,17 @@ export async function startDcServer(options = {}) {
     const context = settings.contextPath ?? '';
     if (req.method === 'GET' && path === `${context}/rest/applinks/1.0/manifest`) {
       serveManifest(req, res).catch(() => send(res, 500, 'text/plain', 'error'));
+      return;
+    }
+    if (req.method === 'GET' && path === `${context}/.well-known/oauth-authorization-server` && settings.oauthMetadata) {
+      // RFC 8414 section 3; off by default, as Data Center serves none today.
+      send(res, 200, 'application/json', JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}${routes.authorization ?? '/auth'}`,
+        token_endpoint: `${issuer}${tokenPath}`,
+        code_challenge_methods_supported: ['S256'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      }));
       return;
     }
     if (req.method === 'GET' && path === `${context}${kindOf().api}`) {

@@ -42,6 +42,8 @@ export interface SandboxSettings {
   manifestRedirect?: string | null;
   /** `xml`: ignore `Accept: application/json`, as older versions and some proxies do. Default `auto`. */
   manifestFormat?: 'auto' | 'xml';
+  /** Serve OAuth 2.0 server metadata (RFC 8414) at {context}/.well-known/oauth-authorization-server. Default off. */
+  oauthMetadata?: boolean;
 }
 
 export interface SandboxDcOptions extends Omit<OidcServerOptions, 'sandbox' | 'tls'> {

@@ -8,6 +8,7 @@ import {
   type ProbeResult,
   type RemoteManifest,
 } from '../../../contract';
+import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import { OutboundError, type SafeHttp } from '../outbound/safe-http';
 import { fetchManifest, normalizeBase } from './manifest';
@@ -64,7 +65,7 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
     buildNumber: null,
     displayUrl: null,
     displayUrlDiffers: false,
-    oauth2: { supported: null, minimumVersion: null },
+    oauth2: { supported: null, minimumVersion: null, metadata: null },
     redirected: false,
     location: null,
   };
@@ -86,7 +87,10 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
     }
     const m = outcome.manifest;
     const kind = kindForManifestTypeId(m.typeId) ?? null;
-    const support = oauth2Support(m);
+    const metadata = await fetchOAuthMetadata(http, base, timeouts);
+    const versionSupport = oauth2Support(m);
+    // A manifest without a version says nothing; a metadata document says the server is there.
+    const support = { ...versionSupport, supported: versionSupport.supported ?? (metadata === null ? null : true), metadata };
     const displayUrlDiffers = !sameBase(m.url, base);
     let code: DiagnosticCode = 'OK';
     let message = `${[m.name ?? m.typeId, m.version].filter((part) => part !== null).join(' ')} at ${base}.`;
@@ -124,6 +128,34 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
     throw error;
   }
 }
+
+/**
+ * The OAuth 2.0 authorization server metadata (RFC 8414 section 3) at
+ * `{base}/.well-known/oauth-authorization-server`, or null when there is none or it is unusable.
+ * Best effort: its absence is normal (Data Center does not serve one today) and never an error.
+ */
+export async function fetchOAuthMetadata(http: SafeHttp, base: string, timeouts: ProbeTimeouts): Promise<{ issuer: string | null; authorizationEndpoint: string; tokenEndpoint: string } | null> {
+  try {
+    const response = await http.request(`${base}/.well-known/oauth-authorization-server`, {
+      headers: { accept: 'application/json' },
+      connectTimeoutMs: timeouts.connectTimeoutMs,
+      timeoutMs: Math.min(timeouts.timeoutMs, 3_000),
+      maxBytes: 64 * 1024,
+    });
+    if (response.status !== 200) return null;
+    const parsed = OAuthMetadataSchema.safeParse(JSON.parse(response.body));
+    if (!parsed.success) return null;
+    return { issuer: parsed.data.issuer ?? null, authorizationEndpoint: parsed.data.authorization_endpoint, tokenEndpoint: parsed.data.token_endpoint };
+  } catch {
+    return null;
+  }
+}
+
+const OAuthMetadataSchema = z.object({
+  issuer: z.string().url().optional(),
+  authorization_endpoint: z.string().url(),
+  token_endpoint: z.string().url(),
+});
 
 function diagnosis(code: DiagnosticCode, message: string): { code: DiagnosticCode; message: string; hint: string } {
   return { code, message, hint: DIAGNOSTIC_CODES[code].hint };

@@ -18,7 +18,7 @@ afterAll(async () => {
   await Promise.all([dc.stop(), bitbucket.stop()]);
 });
 afterEach(async () => {
-  await dc.configure({ manifest: {}, manifestRedirect: null, manifestFormat: 'auto' });
+  await dc.configure({ manifest: {}, manifestRedirect: null, manifestFormat: 'auto', oauthMetadata: false });
 });
 
 async function probe(url: string, kind?: string) {
@@ -43,6 +43,14 @@ it('reports a Jira Data Center under a context path: kind, version, build, displ
     redirected: false,
     location: null,
   });
+});
+
+it('reads the OAuth 2.0 server metadata (RFC 8414) where the remote serves it, and reports none where it does not', async () => {
+  expect(ProbeResultSchema.parse((await probe(dc.baseUrl)).body).oauth2.metadata).toBeNull();
+  await dc.configure({ oauthMetadata: true });
+  const result = ProbeResultSchema.parse((await probe(dc.baseUrl)).body);
+  expect(result.oauth2.metadata).toEqual({ issuer: dc.issuer, authorizationEndpoint: dc.authorizationEndpoint, tokenEndpoint: dc.tokenEndpoint });
+  expect(result.oauth2.supported).toBe(true);
 });
 
 it('reads the XML manifest when the remote ignores Accept: application/json', async () => {
