@@ -6,6 +6,7 @@ import {
   AuthKindSchema,
   CreateLinkInputSchema,
   HttpUrlSchema,
+  LinkIdSchema,
   LinkStatusSchema,
   SecretFingerprintSchema,
   UpdateLinkInputSchema,
@@ -348,7 +349,6 @@ export const RESOLVER_KEYS = [
 ] as const;
 export type ResolverKey = (typeof RESOLVER_KEYS)[number];
 
-export const LinkIdSchema = z.string().uuid('must be a link id');
 
 export const ListLinksPayloadSchema = z.strictObject({
   limit: z.number().int().min(1).max(100).default(50),

@@ -24,6 +24,10 @@ export type LinkStatus = z.infer<typeof LinkStatusSchema>;
 
 const MAX_URL = 2048;
 
+/** A link's id, as routes take it in their path. */
+export const LinkIdSchema = z.string().uuid('must be a link id (a UUID)');
+export const LinkParamsSchema = z.strictObject({ id: LinkIdSchema });
+
 /** An absolute http(s) URL without credentials or fragment. Whether http is allowed is policy, decided by the caller. */
 export const HttpUrlSchema = z
   .string()

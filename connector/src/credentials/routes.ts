@@ -1,3 +1,4 @@
+import { LinkParamsSchema } from '../../../contract';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
@@ -6,7 +7,6 @@ import { OAuthError } from '../tokens';
 import { CredentialError } from './errors';
 import type { CallbackResult, CredentialService } from './service';
 
-const LinkParams = z.strictObject({ id: z.string().uuid('must be a link id (a UUID)') });
 const SubjectSchema = z.string().min(1).max(255).regex(/^[^\x00-\x1F\x7F]+$/, 'must be a user name or account id');
 
 export const AuthorizeInputSchema = z.strictObject({
@@ -68,7 +68,7 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
       summary: 'Start authorizing a link: returns the URL to open (authorization code with PKCE), or connects at once (client credentials)',
       tags: ['tokens'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       body: AuthorizeInputSchema,
       response: { status: 200, schema: AuthorizeResultSchema, description: 'Where to send the person' },
       handler: ({ params, body }) =>
@@ -87,7 +87,7 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
       summary: 'A valid access token for a consumer (API key scoped to the link); refreshed first when needed',
       tags: ['tokens'],
       auth: ['consumer'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       query: TokenQuerySchema,
       response: { status: 200, schema: ServedTokenSchema, description: 'The access token' },
       handler: ({ params, query, principal, reply }) =>

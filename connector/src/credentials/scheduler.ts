@@ -23,6 +23,8 @@ export class RefreshScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Set by stop(): a scan in progress finishes its current refreshes and takes no more. */
+  private halting = false;
   private readonly now: () => number;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -32,11 +34,13 @@ export class RefreshScheduler {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.halting = false;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halting = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.running;
   }
@@ -50,7 +54,7 @@ export class RefreshScheduler {
     const due = await store.tokens.listDue(now, now, this.options.batchSize ?? 500);
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (!this.stopped || this.timer === undefined) {
+      while (!this.halting) {
         const item = due[next];
         next += 1;
         if (item === undefined) return;

@@ -6,8 +6,7 @@ import {
   REMOTE_PRESETS,
   RelocateLinkInputSchema,
   TestConnectionResultSchema,
-  type RemoteKind,
-} from '../../../contract';
+  type RemoteKind, LinkParamsSchema } from '../../../contract';
 import { HttpError } from '../http/errors';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import type { LinkService } from '../links/service';
@@ -16,7 +15,6 @@ import type { SafeHttp } from '../outbound/safe-http';
 import { probeUrl, sameBase, type ProbeTimeouts } from './probe';
 import type { ConnectionTester } from './test-connection';
 
-const LinkParams = z.strictObject({ id: z.string().uuid('must be a link id (a UUID)') });
 
 export const LastTestSchema = TestConnectionResultSchema.extend({ testedBy: z.string().nullable() });
 
@@ -38,7 +36,7 @@ export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; test
       summary: 'Test connection: every stage from URL to an API call, each with a code and a hint',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       response: { status: 200, schema: TestConnectionResultSchema, description: 'The stages, in order' },
       handler: async ({ params, principal }) => deps.tester.test(await deps.links.get(params.id), principal === null ? null : `${principal.kind}:${principal.id}`),
     }),
@@ -48,7 +46,7 @@ export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; test
       summary: 'The last test connection of a link, and who ran it',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       response: { status: 200, schema: LastTestSchema, description: 'The last result' },
       handler: async ({ params }) => {
         await deps.links.get(params.id);
@@ -63,7 +61,7 @@ export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; test
       summary: 'The remote moved: probe the new URL, then move the link (and the endpoints that followed the old URL)',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       body: RelocateLinkInputSchema,
       response: { status: 200, schema: LinkViewSchema, description: 'The link at its new URL' },
       handler: async ({ params, body }) => {

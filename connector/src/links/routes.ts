@@ -4,15 +4,13 @@ import {
   LinkListSchema,
   LinkViewSchema,
   ListLinksQuerySchema,
-  UpdateLinkInputSchema,
-} from '../../../contract';
+  UpdateLinkInputSchema, LinkParamsSchema } from '../../../contract';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { StoreError } from '../storage/store';
 import { HttpError } from '../http/errors';
 import type { LinkService } from './service';
 import { toLinkView } from './view';
 
-const LinkParams = z.strictObject({ id: z.string().uuid('must be a link id (a UUID)') });
 
 export function linkRoutes(deps: { links: LinkService; store: import('../storage/store').Store; publicUrl: string }): AnyRouteSpec[] {
   const view = (record: Parameters<typeof toLinkView>[0]) => toLinkView(record, deps.publicUrl);
@@ -53,7 +51,7 @@ export function linkRoutes(deps: { links: LinkService; store: import('../storage
       summary: 'Read one link',
       tags: ['links'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       response: { status: 200, schema: LinkViewSchema, description: 'The link' },
       handler: async ({ params }) => view(await deps.links.get(params.id)),
     }),
@@ -63,7 +61,7 @@ export function linkRoutes(deps: { links: LinkService; store: import('../storage
       summary: 'Change a link; `outgoing.clientSecret: null` removes the secret',
       tags: ['links'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       body: UpdateLinkInputSchema,
       response: { status: 200, schema: LinkViewSchema, description: 'The link after the change' },
       handler: async ({ params, body }) => view(await deps.links.update(params.id, body)),
@@ -74,7 +72,7 @@ export function linkRoutes(deps: { links: LinkService; store: import('../storage
       summary: 'Delete a link and every secret it holds',
       tags: ['links'],
       auth: ['operator', 'forge'],
-      params: LinkParams,
+      params: LinkParamsSchema,
       response: { status: 204, schema: null, description: 'Deleted' },
       handler: async ({ params }) => {
         await deps.links.delete(params.id);
