@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../storage/store';
+import { RequestMetrics, type RequestRecorder } from './request-metrics';
 
 /**
  * Prometheus metrics. Each app has its own registry (several apps run in one test process); the
@@ -12,23 +14,11 @@ export interface Metrics {
   recordUnmatched(method: string, statusCode: number, seconds: number): void;
 }
 
-export function registerMetrics(app: FastifyInstance, options: { store: Store; routeOf: (url: string | undefined) => string }): Metrics {
+export function registerMetrics(app: FastifyInstance, options: { store: Store; routeOf: (url: string | undefined) => string; logger: Logger }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'applinks_connector_' });
 
-  const requests = new Counter({
-    name: 'applinks_http_requests_total',
-    help: 'HTTP requests answered, by route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'applinks_http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, by route pattern.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-  });
+  const requests = new RequestMetrics(registry);
   new Gauge({
     name: 'applinks_links',
     help: 'Links the connector holds.',
@@ -38,27 +28,20 @@ export function registerMetrics(app: FastifyInstance, options: { store: Store; r
     },
   });
 
-  // Each route gets its own onResponse hook with its pattern and label children bound once, when it
-  // is registered: a global hook that read request.routeOptions and resolved labels per request
-  // measured as a sixth of a token read's cost.
-  const observe = (method: string, route: string) => {
-    const timer = duration.labels(method, route);
-    const byStatus = new Map<number, ReturnType<typeof requests.labels>>();
-    return (statusCode: number, seconds: number): void => {
-      let counter = byStatus.get(statusCode);
-      if (counter === undefined) {
-        counter = requests.labels(method, route, String(statusCode));
-        byStatus.set(statusCode, counter);
-      }
-      counter.inc();
-      timer.observe(seconds);
-    };
-  };
+  // Each route gets its own onResponse hook with its recorder bound once, when it is registered:
+  // a global hook that read request.routeOptions and resolved labels per request measured as a
+  // sixth of a token read's cost.
+  const observe = (method: string, route: string): RequestRecorder => requests.recorder(method, route);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const recorders = new Map(methods.map((m) => [m, observe(m, route.url ?? route.path)]));
+    const pattern = route.url ?? route.path;
+    const recorders = new Map(methods.map((m) => [m, observe(m, pattern)]));
     const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      recorders.get(request.method)?.(reply.statusCode, reply.elapsedTime / 1000);
+      const ms = reply.elapsedTime;
+      recorders.get(request.method)?.(reply.statusCode, ms / 1000);
+      // The request's line (Fastify's own are off): the route pattern, never the URL, whose query
+      // may hold an authorization code.
+      if (options.logger.isLevelEnabled('info')) request.log.info({ method: request.method, route: pattern, statusCode: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request completed');
       done();
     };
     route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook];
