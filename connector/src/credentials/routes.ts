@@ -26,6 +26,25 @@ export const ServedTokenSchema = z.object({
   scopes: z.array(z.string()),
 });
 
+const V4_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The token read's common input, recognised without zod: `{ id }` holding a lowercase v4 UUID (what
+ * the connector gives out, a subset of what `LinkParamsSchema` accepts) and no query at all.
+ */
+export const tokenReadAccepts = {
+  params: (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return false;
+    const id = (value as { id?: unknown }).id;
+    return typeof id === 'string' && V4_UUID.test(id) && Object.keys(value).length === 1;
+  },
+  query: (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return false;
+    for (const _key in value) return false;
+    return Object.getOwnPropertySymbols(value).length === 0 && Object.getPrototypeOf(value) !== Array.prototype;
+  },
+};
+
 /** Maps the credential layer's refusals to API errors. */
 export function toHttp(error: unknown): unknown {
   if (error instanceof CredentialError) {
@@ -90,12 +109,17 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
       params: LinkParamsSchema,
       query: TokenQuerySchema,
       response: { status: 200, schema: ServedTokenSchema, description: 'The access token' },
-      handler: ({ params, query, principal, reply }) =>
-        mapped(async () => {
-          if (principal?.linkIds?.includes(params.id) !== true) throw new HttpError('FORBIDDEN', 'This API key is not allowed to read tokens of that link.');
-          void reply.header('cache-control', 'no-store');
-          return deps.credentials.getAccessToken(params.id, query.subject ?? '');
-        }),
+      accepts: tokenReadAccepts,
+      serializerOnly: true,
+      handler: async ({ params, query, principal, reply }) => {
+        if (principal?.linkIds?.includes(params.id) !== true) throw new HttpError('FORBIDDEN', 'This API key is not allowed to read tokens of that link.');
+        void reply.header('cache-control', 'no-store');
+        try {
+          return await deps.credentials.getAccessToken(params.id, query.subject ?? '');
+        } catch (error) {
+          throw toHttp(error);
+        }
+      },
     }),
   ];
 }
