@@ -44,8 +44,9 @@ async function main(): Promise<void> {
   out(`# applinks connector benchmark (node ${process.version}, ${new Date().toISOString()})`);
   out(`\n## token reads: GET /v1/links/:id/token vs a bare Fastify route, ${connections} connections, ${seconds} s each`);
   const read = await benchTokenRead({ connections, durationSeconds: seconds });
-  const row = (name: string, r: typeof read.bare) => `| ${name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors + r.timeouts} |`;
-  out('| route | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|');
+  const row = (name: string, r: typeof read.bare) =>
+    `| ${name} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.cpuMicrosPerRequest.toFixed(1)} | ${r.non2xx + r.errors + r.timeouts} |`;
+  out('| route | req/s | p50 ms | p99 ms | server CPU µs/request | errors |\n|---|---|---|---|---|---|');
   out(row('bare Fastify (ceiling)', read.bare));
   out(row('token read (consumer)', read.token));
   out(`ratio token/bare: ${read.ratio.toFixed(2)} (target >= 0.70), token p99 ${read.token.p99} ms (target < 10 ms)`);

@@ -13,9 +13,20 @@ import { Vault } from '../../connector/src/vault/vault';
 import { load, type LoadResult } from './load';
 
 export interface TokenReadReport {
-  bare: LoadResult;
-  token: LoadResult;
+  bare: LoadResult & { cpuMicrosPerRequest: number };
+  token: LoadResult & { cpuMicrosPerRequest: number };
   ratio: number;
+}
+
+/**
+ * One measured run, with this process's CPU time per answered request: on two cores, with the load
+ * generator on the other one, it varies less from run to run than requests per second.
+ */
+async function measured(url: string, options: { connections: number; durationSeconds: number; headers?: Record<string, string> }): Promise<LoadResult & { cpuMicrosPerRequest: number }> {
+  const before = process.cpuUsage();
+  const result = await load(url, options);
+  const used = process.cpuUsage(before);
+  return { ...result, cpuMicrosPerRequest: (used.user + used.system) / Math.max(1, result.total) };
 }
 
 /**
@@ -76,9 +87,9 @@ export async function benchTokenRead(options: { connections: number; durationSec
     if (check.status !== 200) throw new Error(`token route answered ${check.status}`);
     // A short warm-up each, so JIT and connection set-up do not count.
     await load(bareUrl, { connections: options.connections, durationSeconds: 2 });
-    const bareResult = await load(bareUrl, options);
+    const bareResult = await measured(bareUrl, options);
     await load(tokenUrl, { connections: options.connections, durationSeconds: 2, headers: { authorization: `Bearer ${apiKey}` } });
-    const tokenResult = await load(tokenUrl, { ...options, headers: { authorization: `Bearer ${apiKey}` } });
+    const tokenResult = await measured(tokenUrl, { ...options, headers: { authorization: `Bearer ${apiKey}` } });
     return { bare: bareResult, token: tokenResult, ratio: tokenResult.requestsPerSecond / bareResult.requestsPerSecond };
   } finally {
     await bare.close();
