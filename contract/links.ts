@@ -117,6 +117,42 @@ export const OutgoingViewSchema = z.object({
 });
 export type OutgoingView = z.infer<typeof OutgoingViewSchema>;
 
+/**
+ * What the connector holds of a link's tokens, never a token: whether the link can call the remote
+ * now, until when, and whether a person must act.
+ */
+export const CredentialSummarySchema = z.object({
+  /**
+   * The link's own credential (the configured account, or the client-credentials grant):
+   * `none` never authorized; `valid` holds an unexpired access token; `expired` the access token
+   * ran out and no refresh has succeeded yet (the connector keeps retrying with back-off);
+   * `needs-reauthorization` the remote refused the refresh token: someone must authorize again.
+   */
+  state: z.enum(['none', 'valid', 'expired', 'needs-reauthorization']),
+  expiresAt: z.string().nullable(),
+  /** When the connector renews it, ahead of expiry; null without a token. */
+  refreshAt: z.string().nullable(),
+  hasRefreshToken: z.boolean(),
+  /** Consecutive failed renewals and the last one's error code. */
+  failedRefreshes: z.number().int().nonnegative(),
+  lastErrorCode: z.string().nullable(),
+  /** Links that impersonate users keep a credential per user. */
+  users: z.object({
+    authorized: z.number().int().nonnegative(),
+    needReauthorization: z.number().int().nonnegative(),
+    /** The soonest expiry among the users' valid tokens. */
+    soonestExpiry: z.string().nullable(),
+  }),
+});
+export type CredentialSummary = z.infer<typeof CredentialSummarySchema>;
+
+export const CredentialSummariesInputSchema = z.strictObject({ ids: z.array(LinkIdSchema).min(1).max(500) });
+export const CredentialSummariesSchema = z.object({
+  /** One entry per requested link the connector holds; unknown ids are left out. */
+  items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema })),
+});
+export type CredentialSummaries = z.infer<typeof CredentialSummariesSchema>;
+
 export const LinkViewSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -127,6 +163,7 @@ export const LinkViewSchema = z.object({
   status: LinkStatusSchema,
   statusReason: z.string().nullable(),
   outgoing: OutgoingViewSchema,
+  credential: CredentialSummarySchema,
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

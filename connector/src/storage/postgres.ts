@@ -44,6 +44,7 @@ import {
   checkVaultKeyRow,
   consumerFromRow,
   countFromRow,
+  linkIdFromRow,
   decodeCursor,
   hasRefreshTokenFromRow,
   idFromRow,
@@ -58,6 +59,7 @@ import {
   storedTokenFromRow,
   subjectFromRow,
   toConsumerColumns,
+  talliesFromRows,
   tokenFromRow,
   tokenStateCountFromRow,
   toLinkColumns,
@@ -453,6 +455,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         return countFromRow(rows[0]);
       },
 
+      async exist(ids: readonly string[]) {
+        if (ids.length === 0) return new Set<string>();
+        const { rows } = await query({}, 'SELECT id FROM links WHERE id = ANY($1::text[])', [[...ids]]);
+        return new Set(rows.map(linkIdFromRow));
+      },
+
       async update(record: LinkRecord, expectedVersion: number, secrets?: SecretChanges) {
         checkNextVersion(record, expectedVersion);
         const c = toLinkColumns(record);
@@ -662,6 +670,23 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       async listForLink(linkId: string) {
         const { rows } = await query({}, `SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.link_id = $1 ORDER BY t.subject`, [linkId]);
         return rows.map(tokenFromRow);
+      },
+
+      async tally(linkIds: readonly string[]) {
+        if (linkIds.length === 0) return new Map();
+        const ids = [...linkIds];
+        const [own, users] = await Promise.all([
+          query({}, `SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.subject = '' AND t.link_id = ANY($1::text[])`, [ids]),
+          query(
+            {},
+            `SELECT t.link_id, COUNT(*)::int AS users,
+                    COUNT(*) FILTER (WHERE t.state = 'needs-reauthorization')::int AS reauth,
+                    MIN(t.expires_at) FILTER (WHERE t.state = 'valid') AS soonest
+             FROM tokens t WHERE t.subject <> '' AND t.link_id = ANY($1::text[]) GROUP BY t.link_id`,
+            [ids],
+          ),
+        ]);
+        return talliesFromRows(own.rows, users.rows);
       },
 
       async delete(linkId: string, subject: string) {

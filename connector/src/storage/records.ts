@@ -9,6 +9,7 @@ import {
   type AuthStateRecord,
   type ConsumeResult,
   type ConsumerRecord,
+  type CredentialTally,
   type LinkRecord,
   type SealedSecret,
   type SecretRow,
@@ -124,6 +125,10 @@ export const VaultKeyRowSchema = z.object({
 /** PostgreSQL counts are bigint, which pg hands over as text; SQL casts them to int before they get here. */
 const CountSchema = z.number().int().min(0);
 const KeyVersionCountSchema = z.object({ key_version: VersionSchema, count: CountSchema });
+
+export function linkIdFromRow(row: unknown): string {
+  return parseRow(z.object({ id: z.string() }), row, 'links').id;
+}
 
 export function countFromRow(row: unknown): number {
   return parseRow(z.object({ count: CountSchema }), row, 'a count').count;
@@ -461,4 +466,36 @@ export function toPage(records: LinkRecord[], limit: number): { items: LinkRecor
   const last = items[items.length - 1];
   const nextCursor = records.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
   return { items, nextCursor };
+}
+
+const UserTallyRowSchema = z.object({
+  link_id: z.string(),
+  users: CountSchema,
+  reauth: CountSchema,
+  soonest: TimestampSchema.nullable(),
+});
+
+/**
+ * Joins the two queries behind `TokenStore.tally`: the links' own credentials (token rows) and the
+ * per-link counts of users' credentials (`link_id, users, reauth, soonest`).
+ */
+export function talliesFromRows(ownRows: readonly unknown[], userRows: readonly unknown[]): Map<string, CredentialTally> {
+  const tallies = new Map<string, CredentialTally>();
+  const entry = (linkId: string): CredentialTally => {
+    let tally = tallies.get(linkId);
+    if (tally === undefined) {
+      tally = { own: null, users: 0, usersNeedingReauthorization: 0, soonestUserExpiry: null };
+      tallies.set(linkId, tally);
+    }
+    return tally;
+  };
+  for (const row of ownRows) {
+    const record = tokenFromRow(row);
+    entry(record.linkId).own = record;
+  }
+  for (const row of userRows) {
+    const parsed = parseRow(UserTallyRowSchema, row, 'tokens (tally)');
+    Object.assign(entry(parsed.link_id), { users: parsed.users, usersNeedingReauthorization: parsed.reauth, soonestUserExpiry: parsed.soonest });
+  }
+  return tallies;
 }

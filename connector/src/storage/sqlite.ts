@@ -47,6 +47,7 @@ import {
   checkVaultKeyRow,
   consumerFromRow,
   countFromRow,
+  linkIdFromRow,
   decodeCursor,
   hasRefreshTokenFromRow,
   idFromRow,
@@ -60,6 +61,7 @@ import {
   storedTokenFromRow,
   subjectFromRow,
   toConsumerColumns,
+  talliesFromRows,
   tokenFromRow,
   tokenStateCountFromRow,
   toLinkColumns,
@@ -288,6 +290,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return countFromRow(run({}, () => sql('SELECT count(*) AS count FROM links').get()));
       },
 
+      async exist(ids: readonly string[]) {
+        if (ids.length === 0) return new Set<string>();
+        const rows = run({}, () => sql('SELECT id FROM links WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)));
+        return new Set(rows.map(linkIdFromRow));
+      },
+
       async update(record: LinkRecord, expectedVersion: number, secrets?: SecretChanges) {
         checkNextVersion(record, expectedVersion);
         const columns = toLinkColumns(record);
@@ -468,6 +476,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       async listForLink(linkId: string) {
         const rows = run({}, () => sql(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.link_id = ? ORDER BY t.subject`).all(linkId));
         return rows.map(tokenFromRow);
+      },
+
+      async tally(linkIds: readonly string[]) {
+        if (linkIds.length === 0) return new Map();
+        const ids = JSON.stringify(linkIds);
+        // Both reads run back to back on the one connection, with nothing in between: one snapshot.
+        const [own, users] = run({}, () => [
+          sql(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.subject = '' AND t.link_id IN (SELECT value FROM json_each(?))`).all(ids),
+          sql(
+            `SELECT t.link_id AS link_id, COUNT(*) AS users,
+                    SUM(CASE WHEN t.state = 'needs-reauthorization' THEN 1 ELSE 0 END) AS reauth,
+                    MIN(CASE WHEN t.state = 'valid' THEN t.expires_at END) AS soonest
+             FROM tokens t WHERE t.subject <> '' AND t.link_id IN (SELECT value FROM json_each(?)) GROUP BY t.link_id`,
+          ).all(ids),
+        ]);
+        return talliesFromRows(own, users);
       },
 
       async delete(linkId: string, subject: string) {

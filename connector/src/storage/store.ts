@@ -73,6 +73,8 @@ export interface LinkStore {
   /** Ordered by creation, then id; `cursor` is opaque and comes from the previous page. */
   list(options: { limit: number; cursor?: string | undefined }): Promise<Page<LinkRecord>>;
   count(): Promise<number>;
+  /** Which of `ids` are links, in one query. */
+  exist(ids: readonly string[]): Promise<Set<string>>;
   /**
    * Replaces the record (its `version` must be `expectedVersion + 1`) and applies the secret
    * changes atomically. Throws `StoreError('CONFLICT')` when the stored version is not
@@ -171,6 +173,16 @@ export interface StoredToken {
   refreshToken: SealedSecret | null;
 }
 
+/** What `TokenStore.tally` gives per link. */
+export interface CredentialTally {
+  /** The link's own credential (subject ''), if any. */
+  own: TokenRecord | null;
+  /** Users' credentials (impersonating links): how many, how many need re-authorization, the soonest expiry of the valid ones. */
+  users: number;
+  usersNeedingReauthorization: number;
+  soonestUserExpiry: string | null;
+}
+
 /** Reads and writes of one credential; inside `withLock` they run in the lock's transaction. */
 export interface TokenAccess {
   get(linkId: string, subject: string): Promise<StoredToken | undefined>;
@@ -208,6 +220,12 @@ export interface TokenStore extends TokenAccess {
   /** Valid tokens with `refreshAt <= before` whose back-off (if any) ended by `now`, the soonest to expire first. */
   listDue(before: string, now: string, limit: number): Promise<TokenRecord[]>;
   listForLink(linkId: string): Promise<TokenRecord[]>;
+  /**
+   * For list views: for each link among `linkIds` that holds any credential, the record of its own
+   * (subject '') and a tally of its users' credentials, in a fixed number of queries whatever the
+   * number of links or users.
+   */
+  tally(linkIds: readonly string[]): Promise<Map<string, CredentialTally>>;
   /** Removes one credential and its sealed tokens (announced through `onChange`). */
   delete(linkId: string, subject: string): Promise<boolean>;
   countByState(): Promise<Record<TokenRecord['state'], number>>;

@@ -821,6 +821,26 @@ describe.each([sqliteBackend, postgresBackend])('$name store', (backend) => {
       expect(await store.tokens.listForLink('missing')).toEqual([]);
     });
 
+    it('tally gives each listed link its own credential and a count of its users\' credentials, leaving out links without any', async () => {
+      await saveToken(store, 'a', '', { expiresAt: at(900) });
+      await saveToken(store, 'a', 'user-1', { expiresAt: at(700) });
+      await saveToken(store, 'a', 'user-2', { expiresAt: at(500) });
+      await saveToken(store, 'a', 'user-3', { expiresAt: at(100), state: 'needs-reauthorization' });
+      await saveToken(store, 'b', 'user-1', { state: 'needs-reauthorization' });
+      const tallies = await store.tokens.tally(['a', 'b', 'missing']);
+      expect([...tallies.keys()].sort()).toEqual(['a', 'b']);
+      expect(tallies.get('a')).toEqual({ own: tokenRecord('a', '', { expiresAt: at(900) }), users: 3, usersNeedingReauthorization: 1, soonestUserExpiry: at(500) });
+      expect(tallies.get('b')).toEqual({ own: null, users: 1, usersNeedingReauthorization: 1, soonestUserExpiry: null });
+      expect(await store.tokens.tally(['b'])).toEqual(new Map([['b', tallies.get('b')]]));
+      expect(await store.tokens.tally([])).toEqual(new Map());
+    });
+
+    it('links.exist says which of the ids are links', async () => {
+      expect(await store.links.exist(['a', 'missing', 'b', 'a'])).toEqual(new Set(['a', 'b']));
+      expect(await store.links.exist(['missing'])).toEqual(new Set());
+      expect(await store.links.exist([])).toEqual(new Set());
+    });
+
     it('delete removes one credential and its sealed tokens, and says whether there was one', async () => {
       await saveToken(store, 'a', 'user-1');
       await saveToken(store, 'a', 'user-2');
