@@ -3,6 +3,7 @@ import { TestConnectionResultSchema } from './diagnostics';
 import { ForgePairInputSchema } from './forge-channel';
 import { ProbeInputSchema } from './probe';
 import {
+  CredentialSummarySchema,
   AuthKindSchema,
   CreateLinkInputSchema,
   HttpUrlSchema,
@@ -200,6 +201,12 @@ export const ForgeLinkViewSchema = z.object({
   lastTest: TestConnectionResultSchema.nullable(),
   /** False when the connector could not be asked for fresh status; the rest is what this site last knew. */
   connectorReachable: z.boolean(),
+  /**
+   * The outgoing credential as the connector holds it (state, expiry), never kept by this site:
+   * null when this answer did not come with the connector's view (it did not answer, or the
+   * change touched this site only).
+   */
+  credential: CredentialSummarySchema.nullable(),
   createdAt: z.string(),
   createdBy: z.string(),
   updatedAt: z.string(),
@@ -219,6 +226,8 @@ export const LinkSummarySchema = z.object({
   /** Added later: summaries written before lack them, so they are optional. */
   authKind: AuthKindSchema.optional(),
   lastTest: z.object({ ok: z.boolean(), testedAt: z.string() }).nullable().optional(),
+  /** Filled when the list is read (from the connector, never stored): absent when it did not answer. */
+  credential: CredentialSummarySchema.optional(),
 });
 export type LinkSummary = z.infer<typeof LinkSummarySchema>;
 
@@ -226,6 +235,8 @@ export const LinkPageSchema = z.object({
   items: z.array(LinkSummarySchema),
   total: z.number().int(),
   nextCursor: z.string().nullable(),
+  /** False when the connector did not answer: the credentials' state is then unknown. */
+  connectorReachable: z.boolean(),
 });
 export type LinkPage = z.infer<typeof LinkPageSchema>;
 
@@ -314,6 +325,8 @@ export type RelocateLinkInput = z.infer<typeof RelocateLinkInputSchema>;
 export const CONNECTOR_ROUTES = {
   links: '/v1/links',
   link: (id: string) => `/v1/links/${encodeURIComponent(id)}`,
+  /** POST `{ids}`: the credential summaries (state, expiry) of up to 500 links, for the links list. */
+  credentialSummaries: '/v1/links/credentials',
   relocate: (id: string) => `/v1/links/${encodeURIComponent(id)}/relocate`,
   test: (id: string) => `/v1/links/${encodeURIComponent(id)}/test`,
   /** POST `{url, kind?}`: what is at a URL (kind, version, OAuth 2.0 support, display URL), before a link is created. */

@@ -124,12 +124,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deps.authenticators,
   });
 
+  // Whether a token has expired is judged on the credential layer's clock (tests move it).
+  const credentialsNow = deps.credentials?.now;
+  const tokenNow = credentialsNow === undefined ? now : () => new Date(credentialsNow());
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ store: deps.store }),
-    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl }),
+    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
-    ...discoveryRoutes({ http: outbound, links, tester, publicUrl: deps.config.publicUrl, probeTimeouts: deps.discovery?.probeTimeouts }),
+    ...discoveryRoutes({ http: outbound, links, tester, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),
   ];
   for (const route of routes) registerRoute(app, { authenticate }, route);

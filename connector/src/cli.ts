@@ -5,7 +5,8 @@ import { Command, CommanderError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, type ConnectorConfig } from './config';
 import { PairingError, PairingService } from './forge/pairing';
-import { toLinkView } from './links/view';
+import { toLinkViews } from './links/view';
+import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
 import { openRuntime, type Runtime } from './runtime';
 import { serve } from './server';
@@ -81,16 +82,17 @@ export function buildCli(io: CliIo): Command {
           items.push(...page.items);
           cursor = page.nextCursor ?? undefined;
         } while (cursor !== undefined && items.length < limit);
+        const views = await toLinkViews(items, { store: runtime.store, publicUrl: config.publicUrl, now: () => new Date() });
         if (options.json === true) {
-          io.out(JSON.stringify(items.map((r) => toLinkView(r, config.publicUrl)), null, 2));
+          io.out(JSON.stringify(views, null, 2));
           return;
         }
-        if (items.length === 0) {
+        if (views.length === 0) {
           io.out('No links yet. Create one from the Jira admin page, or POST /v1/links with the operator token.');
           return;
         }
-        const rows = items.map((r) => [r.id, r.name, r.remoteKind, r.status, r.applicationUrl]);
-        io.out(table(['ID', 'NAME', 'KIND', 'STATUS', 'APPLICATION URL'], rows));
+        const rows = views.map((v) => [v.id, v.name, v.remoteKind, v.status, tokenColumn(v.credential), v.applicationUrl]);
+        io.out(table(['ID', 'NAME', 'KIND', 'STATUS', 'TOKEN', 'APPLICATION URL'], rows));
       });
     });
 
@@ -203,5 +205,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     io.err(explain(error));
     return error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+/** The token column of `links list`: what a DC operator needs at a glance. */
+export function tokenColumn(credential: CredentialSummary): string {
+  switch (credential.state) {
+    case 'valid':
+      return `valid until ${credential.expiresAt?.slice(0, 16).replace('T', ' ')}Z${credential.failedRefreshes > 0 ? ` (${credential.failedRefreshes} failed renewals)` : ''}`;
+    case 'expired':
+      return `expired, renewal failing${credential.lastErrorCode === null ? '' : ` (${credential.lastErrorCode})`}`;
+    case 'needs-reauthorization':
+      return 'needs re-authorization';
+    case 'none':
+      return credential.users.authorized > 0
+        ? `${credential.users.authorized} users${credential.users.needReauthorization > 0 ? `, ${credential.users.needReauthorization} to re-authorize` : ''}`
+        : 'none';
   }
 }

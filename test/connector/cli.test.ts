@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../connector/src/cli';
+import { runCli, tokenColumn } from '../../connector/src/cli';
 import { loadConfig } from '../../connector/src/config';
 import { createLogger } from '../../connector/src/observability/logger';
 import { openApp } from '../../connector/src/runtime';
@@ -62,9 +62,11 @@ describe('applinks-connector CLI', () => {
 
     const list = await cli(['links', 'list'], env, watch);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/Bitbucket DC\s+bitbucket\s+needs-authorization\s+https:\/\/bitbucket.example.com/);
+    expect(list.out).toMatch(/TOKEN/);
+    expect(list.out).toMatch(/Bitbucket DC\s+bitbucket\s+needs-authorization\s+none\s+https:\/\/bitbucket.example.com/);
     const json = await cli(['links', 'list', '--json'], env, watch);
     expect(JSON.parse(json.out)).toHaveLength(1);
+    expect(JSON.parse(json.out)[0].credential).toMatchObject({ state: 'none', expiresAt: null });
 
     // Rotation runs in "another process" while the app keeps serving the same store.
     const rotated = await cli(['rotate-key', '--grace-ms', '0'], env, watch);
@@ -130,3 +132,17 @@ async function startTestConnectorWithKey(env: Record<string, string>, watch: Lea
     close: () => app.close(),
   };
 }
+
+describe('the token column of links list', () => {
+  const base = { expiresAt: null, refreshAt: null, hasRefreshToken: false, failedRefreshes: 0, lastErrorCode: null, users: { authorized: 0, needReauthorization: 0, soonestExpiry: null } };
+  it.each([
+    [{ ...base, state: 'valid' as const, expiresAt: '2026-11-23T13:45:10.000Z' }, 'valid until 2026-11-23 13:45Z'],
+    [{ ...base, state: 'valid' as const, expiresAt: '2026-11-23T13:45:10.000Z', failedRefreshes: 2 }, 'valid until 2026-11-23 13:45Z (2 failed renewals)'],
+    [{ ...base, state: 'expired' as const, expiresAt: '2026-11-23T13:45:10.000Z', lastErrorCode: 'TIMEOUT' }, 'expired, renewal failing (TIMEOUT)'],
+    [{ ...base, state: 'needs-reauthorization' as const }, 'needs re-authorization'],
+    [{ ...base, state: 'none' as const }, 'none'],
+    [{ ...base, state: 'none' as const, users: { authorized: 4, needReauthorization: 1, soonestExpiry: null } }, '4 users, 1 to re-authorize'],
+  ])('says %j as %s', (credential, text) => {
+    expect(tokenColumn(credential)).toBe(text);
+  });
+});

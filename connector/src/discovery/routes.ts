@@ -10,7 +10,8 @@ import {
 import { HttpError } from '../http/errors';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import type { LinkService } from '../links/service';
-import { toLinkView } from '../links/view';
+import { toLinkViews } from '../links/view';
+import type { Store } from '../storage/store';
 import type { SafeHttp } from '../outbound/safe-http';
 import { probeUrl, sameBase, type ProbeTimeouts } from './probe';
 import type { ConnectionTester } from './test-connection';
@@ -18,7 +19,15 @@ import type { ConnectionTester } from './test-connection';
 
 export const LastTestSchema = TestConnectionResultSchema.extend({ testedBy: z.string().nullable() });
 
-export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; tester: ConnectionTester; publicUrl: string; probeTimeouts?: ProbeTimeouts }): AnyRouteSpec[] {
+export function discoveryRoutes(deps: {
+  http: SafeHttp;
+  links: LinkService;
+  tester: ConnectionTester;
+  store: Store;
+  publicUrl: string;
+  now: () => Date;
+  probeTimeouts?: ProbeTimeouts;
+}): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'POST',
@@ -79,7 +88,7 @@ export function discoveryRoutes(deps: { http: SafeHttp; links: LinkService; test
           applicationUrl: body.applicationUrl,
           ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }),
         });
-        return toLinkView(updated, deps.publicUrl);
+        return (await toLinkViews([updated], deps))[0]!;
       },
     }),
   ];

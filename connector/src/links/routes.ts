@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import {
+  CONNECTOR_ROUTES,
+  CredentialSummariesInputSchema,
+  CredentialSummariesSchema,
   CreateLinkInputSchema,
   LinkListSchema,
   LinkViewSchema,
   ListLinksQuerySchema,
   UpdateLinkInputSchema, LinkParamsSchema } from '../../../contract';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
-import { StoreError } from '../storage/store';
+import { StoreError, type LinkRecord, type Store } from '../storage/store';
 import { HttpError } from '../http/errors';
 import type { LinkService } from './service';
-import { toLinkView } from './view';
+import { credentialSummary } from '../credentials/summary';
+import { toLinkViews } from './view';
 
 
-export function linkRoutes(deps: { links: LinkService; store: import('../storage/store').Store; publicUrl: string }): AnyRouteSpec[] {
-  const view = (record: Parameters<typeof toLinkView>[0]) => toLinkView(record, deps.publicUrl);
+export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: string; now: () => Date }): AnyRouteSpec[] {
+  const view = async (record: LinkRecord) => (await toLinkViews([record], deps))[0]!;
   return [
     defineRoute({
       method: 'POST',
@@ -36,13 +40,28 @@ export function linkRoutes(deps: { links: LinkService; store: import('../storage
       handler: async ({ query }) => {
         try {
           const page = await deps.store.links.list({ limit: query.limit, cursor: query.cursor });
-          return { items: page.items.map(view), nextCursor: page.nextCursor };
+          return { items: await toLinkViews(page.items, deps), nextCursor: page.nextCursor };
         } catch (error) {
           if (error instanceof StoreError && error.code === 'BAD_CURSOR') {
             throw new HttpError('VALIDATION_FAILED', 'The cursor is not one this endpoint gave out.', [{ path: 'cursor', message: 'is not valid' }]);
           }
           throw error;
         }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: CONNECTOR_ROUTES.credentialSummaries,
+      summary: "The credentials' state and expiry of up to 500 links (for a links list); unknown ids are left out",
+      tags: ['links'],
+      auth: ['operator', 'forge'],
+      body: CredentialSummariesInputSchema,
+      response: { status: 200, schema: CredentialSummariesSchema, description: 'One summary per link the connector holds' },
+      handler: async ({ body }) => {
+        const ids = [...new Set(body.ids)];
+        const [tallies, existing] = await Promise.all([deps.store.tokens.tally(ids), deps.store.links.exist(ids)]);
+        const now = deps.now();
+        return { items: ids.filter((id) => existing.has(id)).map((id) => ({ id, credential: credentialSummary(tallies.get(id), now) })) };
       },
     }),
     defineRoute({

@@ -1,5 +1,6 @@
-import type { LinkView } from '../../../contract';
-import type { LinkRecord } from '../storage/store';
+import type { CredentialSummary, LinkView } from '../../../contract';
+import { credentialSummary } from '../credentials/summary';
+import type { LinkRecord, Store } from '../storage/store';
 
 /** The connector's callback, which the admin registers in the remote as the redirect URI. */
 export function redirectUriFor(publicUrl: string): string {
@@ -7,7 +8,7 @@ export function redirectUriFor(publicUrl: string): string {
 }
 
 /** What callers see of a link: metadata and whether a secret is set, never the secret. */
-export function toLinkView(record: LinkRecord, publicUrl: string): LinkView {
+export function toLinkView(record: LinkRecord, publicUrl: string, credential: CredentialSummary): LinkView {
   const o = record.outgoing;
   return {
     id: record.id,
@@ -31,8 +32,16 @@ export function toLinkView(record: LinkRecord, publicUrl: string): LinkView {
       grantType: o.grantType,
       redirectUri: redirectUriFor(publicUrl),
     },
+    credential,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     version: record.version,
   };
+}
+
+/** Views of several links, with their credentials read in one tally (not one query per link). */
+export async function toLinkViews(records: readonly LinkRecord[], deps: { store: Store; publicUrl: string; now: () => Date }): Promise<LinkView[]> {
+  const tallies = records.length === 0 ? new Map() : await deps.store.tokens.tally(records.map((r) => r.id));
+  const now = deps.now();
+  return records.map((record) => toLinkView(record, deps.publicUrl, credentialSummary(tallies.get(record.id), now)));
 }

@@ -103,6 +103,8 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
 
   it('authorizes with PKCE through the callback, stores the tokens sealed, and serves them to a consumer', async () => {
     const linkId = await createLink(c, oidc, 'dc');
+    const fresh = LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json());
+    expect(fresh.credential).toMatchObject({ state: 'none', expiresAt: null, users: { authorized: 0 } });
     const result = await authorize(c, oidc, linkId);
     expect(result.status).toBe(200);
     expect(result.body).toContain('Connected');
@@ -111,6 +113,14 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
 
     const stored = await c.store.tokens.get(linkId, '');
     expect(stored?.record).toMatchObject({ state: 'valid', hasRefreshToken: true, scopes: ['READ'] });
+    // The link's views carry the credential's state and times, never a token.
+    const expected = { state: 'valid', expiresAt: stored!.record.expiresAt, refreshAt: stored!.record.refreshAt, hasRefreshToken: true, failedRefreshes: 0 };
+    expect(link.credential).toMatchObject(expected);
+    const listed = (await c.request({ method: 'GET', url: '/v1/links?limit=500' })).json() as { items: { id: string; credential: unknown }[] };
+    expect(listed.items.find((item) => item.id === linkId)?.credential).toMatchObject(expected);
+    const summaries = await c.request({ method: 'POST', url: '/v1/links/credentials', payload: { ids: [linkId, '5b0e8d0e-7c1a-4a52-9d1f-6d5b5e0f0a11'] } });
+    expect(summaries.statusCode).toBe(200);
+    expect(summaries.json()).toEqual({ items: [{ id: linkId, credential: link.credential }] });
     const apiKey = await createConsumer(c, [linkId]);
     const token = await readToken(c, linkId, apiKey);
     expect(token.status).toBe(200);
@@ -169,6 +179,7 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
     const link = LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json());
     expect(link.status).toBe('needs-reauthorization');
     expect(link.statusReason).toContain('invalid_grant');
+    expect(link.credential).toMatchObject({ state: 'needs-reauthorization', refreshAt: null, lastErrorCode: 'INVALID_GRANT' });
     const metrics = (await c.request({ method: 'GET', url: '/metrics', token: null })).body;
     expect(metrics).toMatch(/applinks_credentials\{state="needs-reauthorization"\} [1-9]/);
     expect(metrics).toMatch(/applinks_token_refreshes_total\{outcome="needs-reauthorization"\} [1-9]/);
@@ -180,7 +191,9 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
 
     expect((await authorize(c, oidc, linkId)).status).toBe(200);
     expect((await readToken(c, linkId, apiKey)).status).toBe(200);
-    expect(LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json()).status).toBe('connected');
+    const recovered = LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json());
+    expect(recovered.status).toBe('connected');
+    expect(recovered.credential).toMatchObject({ state: 'valid', failedRefreshes: 0, lastErrorCode: null });
   });
 
   it('treats a 200 answer that carries an error as a failed refresh and backs off', async () => {
@@ -215,6 +228,11 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
     expect(after.lastErrorCode).toBe('TIMEOUT');
     expect(Date.parse(after.nextAttemptAt!)).toBeGreaterThan(clock.t);
     expect((await readToken(c, linkId, apiKey)).body.accessToken).toBe(cached);
+    const view = async () => LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json()).credential;
+    expect(await view()).toMatchObject({ state: 'valid', failedRefreshes: 1, lastErrorCode: 'TIMEOUT' });
+    // Past its expiry with the renewal still failing, the view says so.
+    clock.t = Date.parse(record.expiresAt) + 1_000;
+    expect(await view()).toMatchObject({ state: 'expired', expiresAt: record.expiresAt, lastErrorCode: 'TIMEOUT' });
   });
 
   it('gets a token with client credentials without a browser step', async () => {

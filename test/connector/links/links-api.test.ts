@@ -189,6 +189,7 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
       '/v1/consumers',
       '/v1/consumers/{id}',
       '/v1/links',
+      '/v1/links/credentials',
       '/v1/links/{id}',
       '/v1/links/{id}/authorize',
       '/v1/links/{id}/relocate',
@@ -198,6 +199,18 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
     ]);
     expect(Object.keys(openapi.paths['/v1/links/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(JSON.stringify(openapi)).toContain('clientSecret');
+  });
+
+  it('answers credential summaries for up to 500 link ids and refuses anything else', async () => {
+    const ids = Array.from({ length: 501 }, (_, i) => `5b0e8d0e-7c1a-4a52-9d1f-${String(i).padStart(12, '0')}`);
+    for (const payload of [{ ids: [] }, { ids: ['not-a-uuid'] }, { ids }, { ids: ids.slice(0, 1), extra: true }, {}]) {
+      const res = await c.request({ method: 'POST', url: '/v1/links/credentials', payload });
+      expect(res.statusCode).toBe(400);
+      expect(ErrorEnvelopeSchema.parse(res.json()).error.code).toBe('VALIDATION_FAILED');
+    }
+    const unknown = await c.request({ method: 'POST', url: '/v1/links/credentials', payload: { ids: ids.slice(0, 500) } });
+    expect(unknown.json()).toEqual({ items: [] });
+    expect((await c.request({ method: 'POST', url: '/v1/links/credentials', payload: { ids: ids.slice(0, 1) }, token: null })).statusCode).toBe(401);
   });
 
   it('never let the client secret into a log line or response', () => {
