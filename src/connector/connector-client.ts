@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   CONNECTOR_ROUTES,
   ErrorEnvelopeSchema,
+  CredentialSummariesSchema,
   AuthorizeLinkResultSchema,
   ForgeChannelStatusSchema,
   LinkViewSchema,
@@ -9,6 +10,7 @@ import {
   TestConnectionResultSchema,
   type AuthorizeLinkResult,
   type CreateLinkInput,
+  type CredentialSummary,
   type ForgeChannelStatus,
   type ForgeErrorCode,
   type LinkView,
@@ -27,6 +29,8 @@ import { AppError } from '../errors';
 export interface ConnectorClient {
   createLink(input: CreateLinkInput): Promise<LinkView>;
   getLink(id: string): Promise<LinkView>;
+  /** The credentials' state and expiry of these links (at most 500), by link id; links the connector lacks are absent. */
+  credentialSummaries(ids: string[]): Promise<Map<string, CredentialSummary>>;
   updateLink(id: string, changes: UpdateLinkInput): Promise<LinkView>;
   /** `already-gone` when the connector has no such link: deleting is then already done. */
   deleteLink(id: string): Promise<'deleted' | 'already-gone'>;
@@ -89,6 +93,11 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
   return {
     createLink: (input) => call('POST', CONNECTOR_ROUTES.links, input, LinkViewSchema),
     getLink: (id) => call('GET', CONNECTOR_ROUTES.link(id), undefined, LinkViewSchema),
+    credentialSummaries: async (ids) => {
+      if (ids.length === 0) return new Map();
+      const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema);
+      return new Map(items.map((item) => [item.id, item.credential]));
+    },
     updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),
     deleteLink: async (id) => {
       try {

@@ -6,11 +6,13 @@ import {
   type AuditAction,
   type CloudIncomingScope,
   type CreateLinkInput,
+  type CredentialSummary,
   type DeleteLinkResult,
   type ExchangeStepId,
   type ForgeLinkView,
   type IssuedIncomingCredentials,
   type LinkPage,
+  type LinkSummary,
   type LinkView,
   type ManualExchangeStep,
   type TestConnectionResult,
@@ -50,16 +52,27 @@ export type Actor = string;
 export class LinkService {
   constructor(private readonly deps: LinkServiceDeps) {}
 
-  list(options: { limit: number; cursor?: string | undefined }): Promise<LinkPage> {
-    return this.deps.links.page(options);
+  /** A page of links from this site's index, with each credential's state asked of the connector in one call. */
+  async list(options: { limit: number; cursor?: string | undefined }): Promise<LinkPage> {
+    const page = await this.deps.links.page(options);
+    try {
+      const credentials = await this.deps.connector.credentialSummaries(page.items.map((item) => item.id));
+      return { ...page, items: page.items.map((item) => withCredential(item, credentials.get(item.id))), connectorReachable: true };
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      this.deps.logger.warn('Could not read the credentials from the connector', { code: error.code });
+      return { ...page, connectorReachable: false };
+    }
   }
 
   /** The link, with status refreshed from the connector when it answers. */
   async get(id: string): Promise<ForgeLinkView> {
     let record = await this.mustGet(id);
     let reachable = true;
+    let credential: CredentialSummary | null = null;
     try {
       const remote = await this.deps.connector.getLink(id);
+      credential = remote.credential;
       const mirrored = mirror(record, remote);
       if (JSON.stringify(mirrored) !== JSON.stringify(record)) {
         record = { ...mirrored, version: record.version + 1 };
@@ -71,7 +84,7 @@ export class LinkService {
       this.deps.logger.warn('Could not refresh the link from the connector', { linkId: id, code: error.code });
       if (error.code === 'CONNECTOR_LINK_MISSING') record = { ...record, statusReason: FORGE_ERRORS.CONNECTOR_LINK_MISSING.message };
     }
-    return this.view(record, reachable);
+    return this.view(record, reachable, credential);
   }
 
   async create(input: CreateLinkInput, actor: Actor): Promise<ForgeLinkView> {
@@ -118,7 +131,7 @@ export class LinkService {
       throw error;
     }
     await this.audit('link.created', actor, null, record);
-    return this.view(record, true);
+    return this.view(record, true, remote.credential);
   }
 
   async update(input: { id: string; expectedVersion?: number | undefined; changes: Omit<UpdateLinkInput, 'applicationUrl'> }, actor: Actor): Promise<ForgeLinkView> {
@@ -134,7 +147,7 @@ export class LinkService {
     after = this.touched(after, before, actor);
     await this.deps.links.save(after);
     await this.audit('link.updated', actor, before, after);
-    return this.view(after, true);
+    return this.view(after, true, remote.credential);
   }
 
   /**
@@ -173,22 +186,25 @@ export class LinkService {
     const after = this.touched({ ...mirror(before, remote), lastTest: null }, before, actor);
     await this.deps.links.save(after);
     await this.audit('link.relocated', actor, before, after);
-    return this.view(after, true);
+    return this.view(after, true, remote.credential);
   }
 
   async test(id: string, actor: Actor): Promise<{ result: TestConnectionResult; link: ForgeLinkView }> {
     const before = await this.mustGet(id);
     const result = await this.deps.connector.testConnection(id);
     let after: LinkRecord = { ...before, lastTest: result };
+    let credential: CredentialSummary | null = null;
     // The test may have changed the connector's status for the link; a failure here only means a stale status.
     try {
-      after = mirror(after, await this.deps.connector.getLink(id));
+      const remote = await this.deps.connector.getLink(id);
+      after = mirror(after, remote);
+      credential = remote.credential;
     } catch (error) {
       this.deps.logger.warn('Could not refresh the link after the test', { linkId: id, ...errorFields(error) });
     }
     after = this.touched(after, before, actor);
     await this.deps.links.save(after);
-    return { result, link: await this.view(after, true) };
+    return { result, link: await this.view(after, true, credential) };
   }
 
   /** Asks the connector where to send the admin to authorize the outgoing link; nothing is stored here. */
@@ -210,7 +226,7 @@ export class LinkService {
     const after = this.touched({ ...before, manualSteps: { ...before.manualSteps, [step]: { status: input.status, at: now, by: actor } } }, before, actor);
     await this.deps.links.save(after);
     await this.audit('link.exchange-step', actor, before, after);
-    return this.view(after, true);
+    return this.view(after, true, null);
   }
 
   /**
@@ -254,7 +270,7 @@ export class LinkService {
     if (input.scopes !== undefined) await this.deps.clients.updateScopes(incoming.clientId, scopes);
     await this.deps.links.save(after);
     await this.audit('incoming.updated', actor, before, after);
-    return this.view(after, true);
+    return this.view(after, true, null);
   }
 
   private async mustGet(id: string): Promise<LinkRecord> {
@@ -281,8 +297,8 @@ export class LinkService {
     await this.deps.audit.record({ actorAccountId: actor, action, linkId: record?.id ?? null, linkName: record?.name ?? null, changes });
   }
 
-  private async view(record: LinkRecord, connectorReachable: boolean): Promise<ForgeLinkView> {
-    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable });
+  private async view(record: LinkRecord, connectorReachable: boolean, credential: CredentialSummary | null): Promise<ForgeLinkView> {
+    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential });
   }
 
   /** The web trigger URLs; a view without them is better than no view. */
@@ -295,6 +311,11 @@ export class LinkService {
       return NO_URLS;
     }
   }
+}
+
+/** A summary with the connector's credential, when it holds the link. */
+function withCredential(item: LinkSummary, credential: CredentialSummary | undefined): LinkSummary {
+  return credential === undefined ? item : { ...item, credential };
 }
 
 const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };

@@ -1,4 +1,4 @@
-import type { ForgeLinkView, IncomingView } from '../../contract';
+import type { CredentialSummary, ForgeLinkView, IncomingView } from '../../contract';
 import { exchangeView } from './exchange-steps';
 import type { IncomingRecord, LinkRecord } from './link-record';
 
@@ -20,7 +20,7 @@ export function incomingView(incoming: IncomingRecord, urls: IncomingUrls): Inco
 }
 
 /** What the admin page sees of a link. Built from the stored record, which holds no secret. */
-export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; connectorReachable: boolean }): ForgeLinkView {
+export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; connectorReachable: boolean; credential: CredentialSummary | null }): ForgeLinkView {
   const o = record.outgoing;
   return {
     id: record.id,
@@ -43,6 +43,7 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
     exchange: exchangeView(record),
     lastTest: record.lastTest,
     connectorReachable: options.connectorReachable,
+    credential: options.credential,
     createdAt: record.createdAt,
     createdBy: record.createdBy,
     updatedAt: record.updatedAt,

@@ -46,7 +46,7 @@ export class LinkRepository {
   }
 
   /** Links sorted by name, a page at a time; the cursor is the last (name, id) shown, so inserts do not shift pages. */
-  async page(options: { limit: number; cursor?: string | undefined }): Promise<LinkPage> {
+  async page(options: { limit: number; cursor?: string | undefined }): Promise<Omit<LinkPage, 'connectorReachable'>> {
     const all = (await this.index.all()).sort(compareSummaries);
     let start = 0;
     if (options.cursor !== undefined) {

@@ -17,6 +17,7 @@ import {
 } from '../../contract';
 import { AppError } from '../../src/errors';
 import { ADMIN, NOT_ADMIN, startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
+import { NO_CREDENTIAL } from './helpers/fake-connector';
 
 const SOME_ID = '7d7e2a8c-1f0b-4c53-9a3e-2b1f4f7c9d10';
 
@@ -157,6 +158,35 @@ describe('links', () => {
     expect(second.items.map((l) => l.name)).toEqual(['Charlie']);
     expect(second.nextCursor).toBeNull();
     expectFailure(await app.invoke('listLinks', { cursor: 'not-a-cursor' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it("lists and reads each link's credential state from the connector in one call per page, never storing it", async () => {
+    const app = startForgeApp();
+    const a = await createJiraLink(app, { name: 'A' });
+    const b = await createJiraLink(app, { name: 'B' });
+    const valid = { ...NO_CREDENTIAL, state: 'valid' as const, expiresAt: '2026-11-23T13:00:00.000Z', refreshAt: '2026-11-23T12:55:00.000Z', hasRefreshToken: true };
+    app.connector.links.set(a.id, { ...app.connector.links.get(a.id)!, credential: valid });
+    app.connector.calls.length = 0;
+    const page = LinkPageSchema.parse(await app.call<LinkPage>('listLinks', {}));
+    expect(page.connectorReachable).toBe(true);
+    expect(page.items.map((item) => [item.name, item.credential?.state])).toEqual([
+      ['A', 'valid'],
+      ['B', 'none'],
+    ]);
+    expect(app.connector.calls).toEqual([{ method: 'POST', path: '/v1/links/credentials', body: { ids: [a.id, b.id] } }]);
+    expect((await app.call<ForgeLinkView>('getLink', { id: a.id })).credential).toEqual(valid);
+    // Not kept in kvs: the stored record and the index summary have no credential.
+    expect(JSON.stringify(app.store.dump())).not.toContain('12:55:00');
+
+    // The connector lost a link: the list says so rather than guess.
+    app.connector.links.delete(b.id);
+    expect((await app.call<LinkPage>('listLinks', {})).items.find((item) => item.id === b.id)?.credential).toBeUndefined();
+
+    app.connector.unreachable = true;
+    const offline = await app.call<LinkPage>('listLinks', {});
+    expect(offline.connectorReachable).toBe(false);
+    expect(offline.items.map((item) => item.credential)).toEqual([undefined, undefined]);
+    expect((await app.call<ForgeLinkView>('getLink', { id: a.id })).credential).toBeNull();
   });
 
   it("reads a link with the connector's current status, and still answers when the connector is down", async () => {

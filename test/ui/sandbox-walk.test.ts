@@ -113,7 +113,18 @@ describeUi('the wizard against the sandbox Data Center', () => {
     await app.getByRole('button', { name: "Open the link's page" }).click();
     await app.getByRole('heading', { name: /This site/ }).waitFor();
     expect(await app.locator('h1 [data-status]').getAttribute('data-status')).toBe('connected');
+    // The connector's token, as the link page and the list show it: valid, with its expiry.
+    const credential = app.getByTestId('credential').locator('[data-credential]');
+    expect(await credential.getAttribute('data-credential')).toBe('valid');
+    expect(await credential.textContent()).toMatch(/^Valid until /);
     await shot(page, '22b-sandbox-link-page-connected');
+    await app.getByRole('button', { name: '← Application links' }).click();
+    const listed = app.locator('tr[data-link-id] [data-credential]').first();
+    await listed.waitFor();
+    expect(await listed.getAttribute('data-credential')).toBe('valid');
+    await shot(page, '22c-sandbox-list-token-expiry');
+    await app.locator('tr[data-link-id] button.btn.link').first().click();
+    await app.getByRole('heading', { name: /This site/ }).waitFor();
     await app.getByRole('button', { name: 'Edit' }).click();
     await app.getByLabel('New outgoing client secret').fill('not-the-secret-the-sandbox-issued');
     await app.getByRole('dialog').getByRole('button', { name: 'Save' }).click();

@@ -109,17 +109,19 @@ export async function call<K extends ResolverKey>(key: K, payload: PayloadOf<K>)
 }
 
 /** Every link, following the cursor (at most 100 a page; a site has at most 1000). */
-export async function listAllLinks(): Promise<{ items: LinkSummary[]; total: number }> {
+export async function listAllLinks(): Promise<{ items: LinkSummary[]; total: number; connectorReachable: boolean }> {
   const items: LinkSummary[] = [];
   let cursor: string | undefined;
   let total = 0;
+  let connectorReachable = true;
   do {
     const page = await call('listLinks', { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
     items.push(...page.items);
     total = page.total;
+    connectorReachable &&= page.connectorReachable;
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
-  return { items, total };
+  return { items, total, connectorReachable };
 }
 
 /** Opens a URL outside the page's frame: Forge's router when there, a new window otherwise. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CONNECTOR_ROUTES,
   CreateLinkInputSchema,
+  CredentialSummariesInputSchema,
   ForgePairInputSchema,
   LinkViewSchema,
   REMOTE_PRESETS,
@@ -12,6 +13,17 @@ import {
   type TestConnectionResult,
 } from '../../../contract';
 import type { RemoteInvoker } from '../../../src/connector/connector-client';
+
+/** What the real connector reports for a link that was never authorized. */
+export const NO_CREDENTIAL: LinkView['credential'] = {
+  state: 'none',
+  expiresAt: null,
+  refreshAt: null,
+  hasRefreshToken: false,
+  failedRefreshes: 0,
+  lastErrorCode: null,
+  users: { authorized: 0, needReauthorization: 0, soonestExpiry: null },
+};
 
 type Call = { method: string; path: string; body: unknown };
 type Reply = { status: number; body?: unknown };
@@ -51,6 +63,7 @@ export class FakeConnector {
   private route(method: string, path: string, body: unknown): Reply {
     const linkMatch = /^\/v1\/links\/([^/]+)(?:\/(relocate|test))?$/.exec(path);
     if (method === 'POST' && path === CONNECTOR_ROUTES.links) return this.create(body);
+    if (method === 'POST' && path === CONNECTOR_ROUTES.credentialSummaries) return this.credentialSummaries(body);
     if (method === 'GET' && path === CONNECTOR_ROUTES.forgeStatus) return { status: 200, body: this.paired };
     if (method === 'POST' && path === CONNECTOR_ROUTES.forgePair) return this.pair(body);
     if (linkMatch !== null) {
@@ -78,6 +91,16 @@ export class FakeConnector {
     return error(404, 'NOT_FOUND', `No route ${method} ${path}`);
   }
 
+  private credentialSummaries(body: unknown): Reply {
+    const parsed = CredentialSummariesInputSchema.safeParse(body);
+    if (!parsed.success) return error(400, 'VALIDATION_FAILED', 'The request does not match what this endpoint accepts.');
+    const items = parsed.data.ids.flatMap((id) => {
+      const link = this.links.get(id);
+      return link === undefined ? [] : [{ id, credential: link.credential }];
+    });
+    return { status: 200, body: { items } };
+  }
+
   private create(body: unknown): Reply {
     const parsed = CreateLinkInputSchema.safeParse(body);
     if (!parsed.success) return error(400, 'VALIDATION_FAILED', 'The request does not match what this endpoint accepts.', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
@@ -96,6 +119,7 @@ export class FakeConnector {
       authKind: input.authKind,
       status: 'needs-configuration',
       statusReason: null,
+      credential: NO_CREDENTIAL,
       outgoing: {
         clientId: input.outgoing?.clientId ?? null,
         hasClientSecret: secret !== undefined,

@@ -9,7 +9,7 @@ import {
 } from '../../../../contract';
 import { ApiError, call, openExternal } from '../api';
 import type { Navigate } from '../App';
-import { AUTH_LABELS, Banner, CopyValue, Dialog, ErrorBanner, formatTime, KindIcon, StatusLozenge, TextField, useAction, useLoad } from '../components';
+import { AUTH_LABELS, Banner, CopyValue, CredentialState, Dialog, ErrorBanner, formatTime, KindIcon, StatusLozenge, TextField, useAction, useLoad } from '../components';
 import { AuditLogPage } from './AuditLogPage';
 import { INCOMING_SCOPES, ScopePicker, TestResultView } from './shared';
 
@@ -31,7 +31,9 @@ export function LinkPage({ id, navigate }: { id: string; navigate: Navigate }) {
   return <LinkDetails link={loaded.data} onLink={loaded.setData} navigate={navigate} onDeleted={setDeleted} />;
 }
 
-function LinkDetails({ link, onLink, navigate, onDeleted }: { link: ForgeLinkView; onLink: (l: ForgeLinkView) => void; navigate: Navigate; onDeleted: (r: DeleteLinkResult) => void }) {
+function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { link: ForgeLinkView; onLink: (l: ForgeLinkView) => void; navigate: Navigate; onDeleted: (r: DeleteLinkResult) => void }) {
+  // Changes that touch this site only come back without the connector's credential: keep the last one seen.
+  const onLink = (next: ForgeLinkView) => setLink(next.credential === null ? { ...next, credential: link.credential } : next);
   const remote = REMOTE_PRESETS[link.remoteKind].label;
   const [dialog, setDialog] = useState<'edit' | 'relocate' | 'delete' | undefined>(undefined);
   const [authorizationUrl, setAuthorizationUrl] = useState<string | null | undefined>(undefined);
@@ -76,6 +78,14 @@ function LinkDetails({ link, onLink, navigate, onDeleted }: { link: ForgeLinkVie
         )}
         <dt>Authentication</dt>
         <dd>{AUTH_LABELS[link.authKind]}</dd>
+        {link.authKind !== 'none' && (
+          <>
+            <dt>Access token</dt>
+            <dd data-testid="credential">
+              <CredentialState credential={link.credential} authKind={link.authKind} unknown={link.connectorReachable ? 'Not reported' : 'Unknown: the connector did not answer'} />
+            </dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>
           {formatTime(link.createdAt)} by <code>{link.createdBy}</code>

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { listAllLinks } from '../api';
 import type { Navigate } from '../App';
-import { AUTH_LABELS, ErrorBanner, formatTime, KindIcon, StatusLozenge, useLoad } from '../components';
+import { AUTH_LABELS, Banner, CredentialState, ErrorBanner, formatTime, KindIcon, StatusLozenge, useLoad } from '../components';
 
 export function LinksList({ navigate }: { navigate: Navigate }) {
   const { data, error, loading } = useLoad(listAllLinks, []);
@@ -27,6 +27,11 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
       </p>
       <ErrorBanner error={error} />
       {loading && <p role="status">Loading links…</p>}
+      {data !== undefined && !data.connectorReachable && (
+        <Banner tone="warning" title="The connector did not answer">
+          Statuses are what this site last knew and token expiry is unknown. Check the connector on the Connector tab.
+        </Banner>
+      )}
       {data !== undefined && data.items.length === 0 && (
         <div className="empty">
           <h2>No application links yet</h2>
@@ -71,8 +76,12 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
                 <td>
                   <StatusLozenge status={link.status} />
                 </td>
-                <td className="subtlest" title="The connector does not report token expiry to this site yet">
-                  not reported
+                <td>
+                  <CredentialState
+                    credential={link.credential}
+                    authKind={link.authKind}
+                    unknown={data.connectorReachable ? 'Not on the connector' : 'Unknown: the connector did not answer'}
+                  />
                 </td>
                 <td>
                   {link.lastTest === undefined || link.lastTest === null ? (
