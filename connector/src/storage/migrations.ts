@@ -120,6 +120,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
     `,
   },
+  {
+    // SQLite enforces foreign keys per connection, and only where PRAGMA foreign_keys is on: the
+    // sqlite3 shell, a backup tool or a second driver instance leaves it off, and could retire a
+    // data key that secrets still need (they would never open again). A trigger holds on every
+    // connection.
+    id: '0005_vault_key_in_use_guard',
+    sql: `
+      CREATE TRIGGER vault_keys_in_use BEFORE DELETE ON vault_keys
+      WHEN EXISTS (SELECT 1 FROM secrets WHERE key_version = OLD.version)
+      BEGIN
+        SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: secrets are still sealed under this data key version');
+      END;
+    `,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
