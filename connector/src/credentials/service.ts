@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { REMOTE_PRESETS, type RemoteKind } from '../../../contract';
+import { DIAGNOSTIC_CODES, REMOTE_PRESETS, type DiagnosticCode, type RemoteKind } from '../../../contract';
 import { CLIENT_SECRET_FIELD, type LinkService } from '../links/service';
 import { redirectUriFor } from '../links/view';
 import type { UrlPolicy } from '../outbound/url-policy';
@@ -178,7 +178,8 @@ export class CredentialService {
     const after = this.cache.get(key) ?? (await this.load(linkId, subject));
     if (after !== undefined && after.state === 'needs-reauthorization') throw new CredentialError('NEEDS_REAUTHORIZATION', 'The link needs to be authorized again.');
     if (after !== undefined && this.now() < after.expiresAt) return serve(after);
-    throw new CredentialError('TOKEN_UNAVAILABLE', `No valid token: the last refresh ${outcome === 'failed' ? 'failed' : `was ${outcome}`}. The remote's token endpoint may be unreachable; it is retried with back-off.`);
+    const lastError = (await this.deps.store.tokens.get(linkId, subject))?.record.lastErrorCode ?? null;
+    throw new CredentialError('TOKEN_UNAVAILABLE', unavailableMessage(outcome, lastError));
   }
 
   /**
@@ -392,6 +393,13 @@ export class CredentialService {
 /** The state is a bearer secret until used; only its hash is stored. */
 export function stateId(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('base64url');
+}
+
+/** Why a consumer gets no token, with what to do about it: the renewal's error code and its hint. */
+export function unavailableMessage(outcome: RefreshOutcome, lastError: string | null): string {
+  const renewal = `the last renewal ${outcome === 'failed' ? 'failed' : `was ${outcome}`}${lastError === null ? '' : ` with ${lastError}`}`;
+  const known = lastError !== null && lastError in DIAGNOSTIC_CODES ? DIAGNOSTIC_CODES[lastError as DiagnosticCode].hint : "The remote's token endpoint may be unreachable.";
+  return `No valid token: ${renewal}. ${known} The connector retries with back-off.`;
 }
 
 function serve(token: CachedToken): ServedToken {

@@ -88,9 +88,12 @@ describe('the token read through the connector', () => {
     });
     linkId = (link.json() as { id: string }).id;
     const consumer = await c.request({ method: 'POST', url: '/v1/consumers', payload: { name: 'reader', linkIds: [linkId] } });
-    apiKey = c.watch.secret((consumer.json() as { apiKey: string }).apiKey, (where) => where.includes('/v1/consumers'));
+    apiKey = c.watch.secret((consumer.json() as { apiKey: string }).apiKey, (text) => text.startsWith('201 ') && text.includes('"apiKey"'));
   });
-  afterAll(() => c.close());
+  afterAll(async () => {
+    expect(c.watch.leaks()).toEqual([]);
+    await c.close();
+  });
 
   it('still answers input the shortcut does not recognise through zod, with its issues', async () => {
     // An upper-case id is a valid UUID: zod takes it (and the consumer is not allowed that spelling).
