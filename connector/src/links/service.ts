@@ -89,6 +89,7 @@ export class LinkService {
         await this.deps.vault.withFreshKeys(async () => {
           await this.deps.store.links.update(next, current.version, await this.secretChanges(id, patch.outgoing?.clientSecret));
         });
+        if (tokensCannotFollow(current, next)) await this.dropTokens(id);
         return next;
       } catch (error) {
         // Another writer got there first: apply the patch again to what they wrote.
@@ -112,6 +113,15 @@ export class LinkService {
         throw error;
       }
     }
+  }
+
+  /**
+   * Removes every stored token of the link (each removal is announced, so every replica's cache
+   * drops it too). A refresh that was already running may still save one it obtained: the link's
+   * status asks for a new authorization either way.
+   */
+  private async dropTokens(id: string): Promise<void> {
+    for (const token of await this.deps.store.tokens.listForLink(id)) await this.deps.store.tokens.delete(id, token.subject);
   }
 
   async delete(id: string): Promise<void> {
@@ -206,6 +216,15 @@ export class LinkService {
     if (secret === null) return { delete: [CLIENT_SECRET_FIELD] };
     return { put: [{ field: CLIENT_SECRET_FIELD, sealed: await this.deps.vault.seal(id, CLIENT_SECRET_FIELD, secret) }] };
   }
+}
+
+/**
+ * Whether the stored tokens belong to an authorization the link no longer has: another token
+ * endpoint (the remote moved, or it is another server: its refresh token must not be sent there),
+ * another client, or another kind of authentication (one account vs a token per user).
+ */
+export function tokensCannotFollow(current: LinkRecord, next: LinkRecord): boolean {
+  return next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint || next.outgoing.clientId !== current.outgoing.clientId || next.authKind !== current.authKind;
 }
 
 /**

@@ -235,6 +235,28 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
     expect(await view()).toMatchObject({ state: 'expired', expiresAt: record.expiresAt, lastErrorCode: 'TIMEOUT' });
   });
 
+  it('drops the stored tokens when the token endpoint or client changes, and keeps them for a rename', async () => {
+    const linkId = await createLink(c, oidc, 'dc');
+    expect((await authorize(c, oidc, linkId)).status).toBe(200);
+    const apiKey = await createConsumer(c, [linkId]);
+    expect((await readToken(c, linkId, apiKey)).status).toBe(200);
+    const patch = async (payload: unknown) => LinkViewSchema.parse((await c.request({ method: 'PATCH', url: `/v1/links/${linkId}`, payload })).json());
+
+    expect((await patch({ name: 'Renamed' })).credential.state).toBe('valid');
+    expect((await readToken(c, linkId, apiKey)).status).toBe(200);
+
+    // Another token endpoint (the remote moved, or it is another server): the old refresh token must not go there.
+    await oidc.resetCounts();
+    const moved = await patch({ outgoing: { tokenEndpoint: `${oidc.baseUrl}/elsewhere/token` } });
+    expect(moved.status).toBe('needs-authorization');
+    expect(moved.credential.state).toBe('none');
+    expect(await c.store.tokens.listForLink(linkId)).toEqual([]);
+    const refused = await readToken(c, linkId, apiKey);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe('NOT_AUTHORIZED');
+    expect(await oidc.counts()).toEqual({});
+  });
+
   it('gets a token with client credentials without a browser step', async () => {
     const client = oidc.clients.service!;
     c.watch.secret(client.clientSecret);
