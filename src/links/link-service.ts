@@ -182,8 +182,14 @@ export class LinkService {
       applicationUrl: input.applicationUrl,
       ...(input.displayUrl === undefined ? {} : { displayUrl: input.displayUrl }),
     });
-    // The last test described the old address.
-    const after = this.touched({ ...mirror(before, remote), lastTest: null }, before, actor);
+    // The last test described the old address; a placeholder redirect URI (the remote's URL,
+    // until its admin reads the real one) moves with it.
+    const moved = mirror(before, remote);
+    const incoming =
+      moved.incoming !== null && moved.incoming.redirectUriIsPlaceholder && moved.incoming.redirectUri === before.applicationUrl
+        ? { ...moved.incoming, redirectUri: moved.applicationUrl }
+        : moved.incoming;
+    const after = this.touched({ ...moved, incoming, lastTest: null }, before, actor);
     await this.deps.links.save(after);
     await this.audit('link.relocated', actor, before, after);
     return this.view(after, true, remote.credential);
@@ -240,9 +246,15 @@ export class LinkService {
     const previous = before.incoming;
     const issued = await this.deps.clients.issue(before.id, scopes, previous === null ? null : { clientId: previous.clientId, generation: previous.generation });
     const redirect = redirectOf(input, previous);
+    // A new secret makes the one in the remote's outgoing link stale: that step is to do again.
+    const manualSteps =
+      previous === null || before.manualSteps['remote-outgoing-link'] === undefined
+        ? before.manualSteps
+        : { ...before.manualSteps, 'remote-outgoing-link': { status: 'pending' as const, at: this.deps.now().toISOString(), by: actor } };
     const after = this.touched(
       {
         ...before,
+        manualSteps,
         incoming: {
           clientId: issued.clientId,
           scopes,

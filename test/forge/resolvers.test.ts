@@ -260,6 +260,20 @@ describe('links', () => {
     expect(audit.items[0]).toMatchObject({ action: 'link.relocated', changes: [{ field: 'applicationUrl', from: 'https://jira.example.com', to: 'https://jira-new.example.com' }] });
   });
 
+  it('moves a placeholder redirect URI with the link, and leaves one the remote showed', async () => {
+    const app = startForgeApp();
+    const placeholder = await createJiraLink(app, { name: 'Placeholder' });
+    // What the admin page sends when the remote's redirect URI is not known yet: its URL, flagged.
+    await app.call('issueIncomingCredentials', { id: placeholder.id, scopes: ['READ'], redirectUri: placeholder.applicationUrl, redirectUriIsPlaceholder: true });
+    const moved = await app.call<ForgeLinkView>('relocateLink', { id: placeholder.id, applicationUrl: 'https://jira-new.example.com' });
+    expect(moved.incoming).toMatchObject({ redirectUri: 'https://jira-new.example.com', redirectUriIsPlaceholder: true });
+
+    const real = await createJiraLink(app, { name: 'Real' });
+    await app.call('issueIncomingCredentials', { id: real.id, scopes: ['READ'], redirectUri: 'https://jira.example.com/plugins/servlet/oauth2/consumer/callback', redirectUriIsPlaceholder: false });
+    const kept = await app.call<ForgeLinkView>('relocateLink', { id: real.id, applicationUrl: 'https://jira-new.example.com' });
+    expect(kept.incoming).toMatchObject({ redirectUri: 'https://jira.example.com/plugins/servlet/oauth2/consumer/callback', redirectUriIsPlaceholder: false });
+  });
+
   it('tests a link through the connector and keeps the result and the new status', async () => {
     const app = startForgeApp();
     const created = await createJiraLink(app);
@@ -435,6 +449,17 @@ describe('incoming credentials', () => {
     const audit = await app.call<AuditPage>('listAuditLog', { linkId: created.id });
     expect(audit.items[0]?.action).toBe('incoming.issued');
     expect(JSON.stringify(audit)).not.toContain(second.clientSecret);
+  });
+
+  it("issuing again puts the remote's outgoing-link step back to pending: it holds the old secret", async () => {
+    const app = startForgeApp();
+    const created = await createJiraLink(app);
+    await app.call('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
+    await app.call('updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' });
+    const step = async () => (await app.call<ForgeLinkView>('getLink', { id: created.id })).exchange.steps.find((s) => s.id === 'remote-outgoing-link')?.status;
+    expect(await step()).toBe('done');
+    await app.call('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
+    expect(await step()).toBe('pending');
   });
 
   it('has none for an external provider or an unauthenticated link', async () => {

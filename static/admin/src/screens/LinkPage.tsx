@@ -38,7 +38,12 @@ function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { link: For
   const [dialog, setDialog] = useState<'edit' | 'relocate' | 'delete' | undefined>(undefined);
   const [authorizationUrl, setAuthorizationUrl] = useState<string | null | undefined>(undefined);
   const steps = new Map(link.exchange.steps.map((s) => [s.id, s]));
-  const test = useAction(async () => onLink((await call('testConnection', { id: link.id })).link));
+  const test = useAction(async () => {
+    const { result, link: tested } = await call('testConnection', { id: link.id });
+    onLink(tested);
+    // The authorization worked: the "sign-in page opened" note has done its job.
+    if (result.ok) setAuthorizationUrl(undefined);
+  });
   const authorize = useAction(async () => {
     const result = await call('authorizeLink', { id: link.id });
     setAuthorizationUrl(result.authorizationUrl);
@@ -226,6 +231,7 @@ function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; onLink:
   const [scopes, setScopes] = useState<string[]>(incoming?.scopes ?? ['READ']);
   const [redirectUri, setRedirectUri] = useState(incoming !== null && !incoming.redirectUriIsPlaceholder ? (incoming.redirectUri ?? '') : '');
   const [issued, setIssued] = useState<IssuedIncomingCredentials | undefined>(undefined);
+  const [confirmReissue, setConfirmReissue] = useState(false);
   const issue = useAction(async () => {
     const placeholder = redirectUri.trim() === '';
     const result = await call('issueIncomingCredentials', {
@@ -267,10 +273,31 @@ function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; onLink:
                 (ends in <code>{incoming.clientSecretFingerprint.last4}</code>)
               </>
             )}{' '}
-            <button type="button" className="btn subtle" onClick={() => void issue.run()} disabled={issue.busy}>
+            <button type="button" className="btn subtle" onClick={() => setConfirmReissue(true)} disabled={issue.busy}>
               Issue a new secret
             </button>
           </Value>
+          <Dialog title="Issue a new client secret?" open={confirmReissue} onClose={() => setConfirmReissue(false)}>
+            <p>
+              The current secret stops working at once, and so do the tokens {remote} obtained with it. {remote}'s outgoing link needs the new secret
+              before it can call this site again; its step goes back to pending.
+            </p>
+            <div className="actions">
+              <button
+                type="button"
+                className="btn danger"
+                onClick={() => {
+                  setConfirmReissue(false);
+                  void issue.run();
+                }}
+              >
+                Issue a new secret
+              </button>
+              <button type="button" className="btn" onClick={() => setConfirmReissue(false)}>
+                Cancel
+              </button>
+            </div>
+          </Dialog>
           {incoming.tokenEndpointUrl !== null && (
             <Value label="Token endpoint" from="this site" to={`${remote}'s outgoing link`}>
               <CopyValue label="Token endpoint URL" value={incoming.tokenEndpointUrl} />
