@@ -240,7 +240,7 @@ describe.each(['sqlite', 'postgres'] as const)('token lifecycle on %s', (dialect
     expect((await authorize(c, oidc, linkId)).status).toBe(200);
     const apiKey = await createConsumer(c, [linkId]);
     expect((await readToken(c, linkId, apiKey)).status).toBe(200);
-    const patch = async (payload: unknown) => LinkViewSchema.parse((await c.request({ method: 'PATCH', url: `/v1/links/${linkId}`, payload })).json());
+    const patch = async (payload: Record<string, unknown>) => LinkViewSchema.parse((await c.request({ method: 'PATCH', url: `/v1/links/${linkId}`, payload })).json());
 
     expect((await patch({ name: 'Renamed' })).credential.state).toBe('valid');
     expect((await readToken(c, linkId, apiKey)).status).toBe(200);
