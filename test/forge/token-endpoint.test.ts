@@ -6,6 +6,7 @@ import { ACCESS_TOKEN_SECONDS, TokenService } from '../../src/incoming/token-ser
 import { MemoryKeyValueStore } from '../../src/storage/memory-key-value-store';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 import { serveWebTriggers, type WebTriggerServer } from './helpers/web-trigger-server';
+import { oauthFailure } from '../helpers/oauth-failure';
 
 /**
  * The cloud side's token endpoint and ping API, used as an OAuth 2.0 client would: simple-oauth2
@@ -65,19 +66,6 @@ async function setup(options: { scopes?: string[]; laggingTtl?: boolean } = {}):
     },
     ping: (accessToken) => fetch(pingUrl, { headers: accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` } }),
   };
-}
-
-/** simple-oauth2 rejects with a Boom error that keeps the status and the parsed body. */
-async function oauthFailure(promise: Promise<unknown>): Promise<{ status: number; body: { error: string; error_description: string } }> {
-  try {
-    await promise;
-  } catch (error) {
-    const boom = error as { output?: { statusCode: number }; data?: { payload?: unknown } };
-    const payload = boom.data?.payload;
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? JSON.parse(String(payload)) : payload;
-    return { status: boom.output?.statusCode ?? 0, body: body as { error: string; error_description: string } };
-  }
-  throw new Error('expected the OAuth 2.0 call to fail');
 }
 
 function remember(s: Setup, token: AccessToken): AccessToken {

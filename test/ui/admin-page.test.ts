@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { startPreview, type Preview } from '../../preview/server';
+import { ARTIFACTS, CHROMIUM, describeWithBrowser, launchBrowser, ROOT, shot } from '../helpers/browser';
 import { buildSizes, UI_BUDGET_GZIP_BYTES } from '../../scripts/ui-size';
 
 /**
@@ -13,31 +14,13 @@ import { buildSizes, UI_BUDGET_GZIP_BYTES } from '../../scripts/ui-size';
  * verifies. Screenshots of each step go to test-artifacts/ui/.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.join(__dirname, '..', '..');
 const BUILD = path.join(ROOT, 'static', 'admin', 'build');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'ui');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPED test/ui: ${CHROMIUM} is missing (apt-get install -y chromium, as .ci/run does).`);
-const describeUi = haveChromium ? describe : describe.skip;
+// This file builds the page itself when the build is missing.
+const describeUi = describeWithBrowser('test/ui/admin-page', { needsBuild: false });
 
 jest.setTimeout(180_000);
 
-async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'applinks-ui-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1600 } });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-const shot = async (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const launch = launchBrowser;
 
 /** Every control in the frame has an accessible name (label, aria-label or text). */
 async function unlabelledControls(page: Page): Promise<string[]> {
@@ -59,7 +42,7 @@ async function unlabelledControls(page: Page): Promise<string[]> {
 }
 
 beforeAll(() => {
-  if (!haveChromium) return;
+  if (!existsSync(CHROMIUM)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   if (!existsSync(path.join(BUILD, 'index.html'))) {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'static/admin/vite.config.mts'], { cwd: ROOT, stdio: 'inherit' });

@@ -1,14 +1,17 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { ClientCredentials } from 'simple-oauth2';
 import type { LinkView } from '../../contract';
 import { startPreview, type Preview } from '../../preview/server';
+import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
 import { connectorGet, createAuthorizedLink } from '../helpers/preview-link';
 import type { OidcClientSpec } from '../helpers/oidc-server';
 import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
+import { signInAtSandbox } from '../helpers/sandbox-sign-in';
+import { oauthFailure } from '../helpers/oauth-failure';
 
 /**
  * What an admin does on a link's page after the wizard, in Chromium against the local preview and
@@ -16,16 +19,9 @@ import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
  * site gave the remote, and delete the link.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.join(__dirname, '..', '..');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'ui');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const haveChromium = existsSync(CHROMIUM) && existsSync(path.join(ROOT, 'static', 'admin', 'build', 'index.html'));
-if (!haveChromium) console.warn(`SKIPPED test/ui/link-maintenance: ${CHROMIUM} or the admin page build (npm run build:ui) is missing.`);
-const describeUi = haveChromium ? describe : describe.skip;
+const describeUi = describeWithBrowser('test/ui/link-maintenance', { needsBuild: true });
 
 jest.setTimeout(180_000);
-const shot = async (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 /** An OAuth 2.0 client of this site's token endpoint, as the remote's outgoing link is: client_credentials, the secret in the form body. */
 function tokenClient(tokenUrl: URL, clientId: string, clientSecret: string): ClientCredentials {
@@ -40,25 +36,12 @@ function tokenClient(tokenUrl: URL, clientId: string, clientSecret: string): Cli
 /** The ping API, which answers 200 to a valid access token only. */
 const ping = (pingUrl: string, accessToken: string) => fetch(pingUrl, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) });
 
-/** simple-oauth2 rejects with a Boom error that keeps the status and the parsed body. */
-async function oauthFailure(promise: Promise<unknown>): Promise<{ status: number; body: { error?: string; error_description?: string } }> {
-  try {
-    await promise;
-  } catch (error) {
-    const boom = error as { output?: { statusCode: number }; data?: { payload?: unknown } };
-    const payload = boom.data?.payload;
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? JSON.parse(String(payload)) : payload;
-    return { status: boom.output?.statusCode ?? 0, body: body as { error?: string; error_description?: string } };
-  }
-  throw new Error('expected the token request to be refused');
-}
-
 describeUi('maintaining a link from its page, against the sandbox Data Center', () => {
   let preview: Preview;
   let dc: SandboxDc;
   let moved: SandboxDc;
   let dataDir: string;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -78,17 +61,16 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     // uses (same ID and secret); the tokens the first one issued are not there (a sandbox cannot share them).
     const { clientId, clientSecret } = dc.clients.cloud!;
     moved = await startSandboxDc({ contextPath: '/jira', scopes, clients: { cloud: cloud({ clientId, clientSecret }) } });
-    profile = mkdtempSync(path.join(tmpdir(), 'applinks-ui-profile-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1600 } });
+    browser = await launchBrowser();
+    context = browser.context;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: preview.url });
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await moved?.stop();
     await dc?.stop();
     await preview?.close();
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
   });
 
   /** The preview's page, on the link's page. */
@@ -168,18 +150,7 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     const popup = await popupEvent;
     await popup.waitForLoadState();
     expect(popup.url().startsWith(`${moved.issuer}/`)).toBe(true);
-    await popup.locator('input[name="login"]').fill('admin');
-    const password = popup.locator('input[name="password"]');
-    if ((await password.count()) > 0) await password.fill('admin');
-    await popup.locator('button[type="submit"], input[type="submit"]').first().click();
-    await popup.waitForLoadState();
-    for (let i = 0; i < 3 && !popup.url().startsWith(preview.connectorUrl); i++) {
-      const consent = popup.locator('button[type="submit"], input[type="submit"]').first();
-      if ((await consent.count()) === 0) break;
-      await consent.click();
-      await popup.waitForLoadState();
-    }
-    await popup.waitForURL((url) => url.toString().startsWith(`${preview.connectorUrl}/oauth/callback`));
+    await signInAtSandbox(popup, preview.connectorUrl);
     expect(await popup.textContent('body')).toMatch(/authori[sz]ed/i);
     await popup.close();
 

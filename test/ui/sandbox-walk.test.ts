@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { startPreview, type Preview } from '../../preview/server';
+import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
 import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
+import { signInAtSandbox } from '../helpers/sandbox-sign-in';
 
 /**
  * The whole wizard in Chromium against the sandbox Data Center (applinks manifest, OAuth 2.0
@@ -12,22 +14,15 @@ import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
  * page, and a green test; then a wrong secret, which the test reports as INVALID_CLIENT with its hint.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.join(__dirname, '..', '..');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'ui');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const haveChromium = existsSync(CHROMIUM) && existsSync(path.join(ROOT, 'static', 'admin', 'build', 'index.html'));
-if (!haveChromium) console.warn(`SKIPPED test/ui/sandbox-walk: ${CHROMIUM} or the admin page build (npm run build:ui) is missing.`);
-const describeUi = haveChromium ? describe : describe.skip;
+const describeUi = describeWithBrowser('test/ui/sandbox-walk', { needsBuild: true });
 
 jest.setTimeout(180_000);
-const shot = async (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describeUi('the wizard against the sandbox Data Center', () => {
   let preview: Preview;
   let dc: SandboxDc;
   let dataDir: string;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -41,15 +36,14 @@ describeUi('the wizard against the sandbox Data Center', () => {
       },
       settings: { manifest: { kind: 'jira', version: '11.2.0' } },
     });
-    profile = mkdtempSync(path.join(tmpdir(), 'applinks-ui-profile-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1600 } });
+    browser = await launchBrowser();
+    context = browser.context;
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await dc?.stop();
     await preview?.close();
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it('creates, authorizes and tests a link to a green result, then shows INVALID_CLIENT for a wrong secret', async () => {
@@ -86,18 +80,7 @@ describeUi('the wizard against the sandbox Data Center', () => {
     const popup = await popupEvent;
     await popup.waitForLoadState();
     await shot(popup, '20-sandbox-sign-in');
-    await popup.locator('input[name="login"]').fill('admin');
-    const password = popup.locator('input[name="password"]');
-    if ((await password.count()) > 0) await password.fill('admin');
-    await popup.locator('button[type="submit"], input[type="submit"]').first().click();
-    await popup.waitForLoadState();
-    for (let i = 0; i < 3 && !popup.url().startsWith(preview.connectorUrl); i++) {
-      const consent = popup.locator('button[type="submit"], input[type="submit"]').first();
-      if ((await consent.count()) === 0) break;
-      await consent.click();
-      await popup.waitForLoadState();
-    }
-    await popup.waitForURL((url) => url.toString().startsWith(`${preview.connectorUrl}/oauth/callback`));
+    await signInAtSandbox(popup, preview.connectorUrl);
     await shot(popup, '21-connector-callback');
     expect(await popup.textContent('body')).toMatch(/authori[sz]ed/i);
     await popup.close();
