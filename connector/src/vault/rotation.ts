@@ -68,7 +68,14 @@ export async function rotateDataKey(options: RotateDataKeyOptions): Promise<Rota
   let rewrapped = 0;
   const retiredVersions: number[] = [];
   for (let pass = 0; pass < MAX_PASSES; pass += 1) {
-    for (;;) {
+    // A pass reads as many batches as there were old secrets when it began (and one more): a
+    // replica that still seals under the old key (it has not refreshed yet) would otherwise keep
+    // the listing from ever running dry, and the rotation would chase it forever. What such a
+    // replica writes meanwhile is left to the next pass, and the old key stays while it is used.
+    const counts = await store.secrets.countByKeyVersion();
+    let below = 0;
+    for (const [version, count] of counts) if (version < newVersion) below += count;
+    for (let batches = Math.ceil(below / batchSize) + 1; batches > 0; batches -= 1) {
       const rows = await store.secrets.listBelowKeyVersion(newVersion, batchSize);
       if (rows.length === 0) break;
       let swappedInBatch = 0;

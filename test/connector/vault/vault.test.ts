@@ -177,6 +177,28 @@ describe.each(['sqlite', 'postgres'] as const)('vault on %s', (dialect) => {
     }
   });
 
+  it('ends even when a replica that never refreshes rewrites secrets under the old key as fast as it can', async () => {
+    const replicaStore = env.reopen();
+    const replica = new Vault({ store: replicaStore, masterKey: key, refreshIntervalMs: 60_000 });
+    await replica.init();
+    for (let i = 0; i < 10; i += 1) await env.store.secrets.put(`s${i}`, 'clientSecret', await vault.seal(`s${i}`, 'clientSecret', `v-${i}`));
+    let writing = true;
+    const writer = (async () => {
+      // Only ever secrets already listed, always under key 1: the listing never runs dry by itself.
+      for (let n = 0; writing; n += 1) await replicaStore.secrets.put(`s${n % 10}`, 'clientSecret', await replica.seal(`s${n % 10}`, 'clientSecret', `v-${n % 10}`));
+    })();
+    const started = Date.now();
+    const report = await rotateDataKey({ store: env.store, vault, graceMs: 0, batchSize: 1, sleep: async () => undefined });
+    writing = false;
+    await writer;
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // Key 1 is still in use, so it stays, and the report says so; nothing is lost.
+    if (report.remainingOldVersions.length > 0) expect(report.remainingOldVersions).toEqual([1]);
+    const reader = new Vault({ store: env.reopen(), masterKey: key });
+    await reader.init();
+    for (let i = 0; i < 10; i += 1) await expect(reader.open(`s${i}`, 'clientSecret', (await env.store.secrets.get(`s${i}`, 'clientSecret'))!)).resolves.toBe(`v-${i}`);
+  });
+
   it('master-key rotation re-wraps the data keys: the new key opens everything, the old one no longer starts', async () => {
     await env.store.secrets.put('link-1', 'clientSecret', await vault.seal('link-1', 'clientSecret', 'survives'));
     const next = masterKey();
