@@ -77,6 +77,19 @@ describe("the connector using the cloud side's token endpoint", () => {
     expect((refused.json() as { error: { message: string } }).error.message).toMatch(/with INVALID_CLIENT\. The remote rejected the client ID or secret/);
     const after = LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json());
     expect(after.credential).toMatchObject({ state: 'expired', failedRefreshes: 1, lastErrorCode: 'INVALID_CLIENT' });
+    // Not "connected" any more: a person must enter the new secret.
+    expect(after.status).toBe('failing');
+    expect(after.statusReason).toMatch(/^Renewing the access token failed with INVALID_CLIENT\. The remote rejected the client ID or secret/);
+
+    // The new secret entered on the connector: the next read obtains a token and the link is connected again.
+    const fresh = await app.call<IssuedIncomingCredentials>('issueIncomingCredentials', { id: link.id, scopes: ['READ'] });
+    const newSecret = c.watch.secret(app.watch.secret(fresh.clientSecret));
+    await c.request({ method: 'PATCH', url: `/v1/links/${linkId}`, payload: { outgoing: { clientSecret: newSecret } } });
+    expect((await c.request({ method: 'POST', url: `/v1/links/${linkId}/authorize`, payload: {} })).statusCode).toBe(200);
+    const third = await read();
+    expect(third.statusCode).toBe(200);
+    c.watch.secret((third.json() as { accessToken: string }).accessToken, isTokenResponse);
+    expect(LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json()).status).toBe('connected');
 
     expect(c.watch.leaks()).toEqual([]);
     expect(app.watch.leaks()).toEqual([]);

@@ -267,6 +267,11 @@ export class CredentialService {
       { linkId: link.id, code, failures, nextAttemptAt: record.nextAttemptAt, providerError: error instanceof OAuthError ? error.providerError : undefined },
       'refresh failed; backing off',
     );
+    // Retrying goes on, but the admin page should not say "connected" when a person must change the
+    // configuration, or when the link has no usable token left.
+    if (current.record.subject === '' && (NEEDS_A_PERSON.has(code) || now >= Date.parse(current.record.expiresAt))) {
+      await this.deps.links.setStatus(link.id, 'failing', `Renewing the access token failed with ${code}. ${hintFor(code)}`.trim());
+    }
     return 'failed';
   }
 
@@ -395,11 +400,18 @@ export function stateId(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('base64url');
 }
 
+/** Renewal failures that retrying cannot mend: the link's configuration (or the remote's) must change. */
+const NEEDS_A_PERSON: ReadonlySet<string> = new Set(['INVALID_CLIENT', 'INVALID_SCOPE', 'CREDENTIALS_MISSING', 'HOST_NOT_ALLOWED', 'URL_INSECURE', 'TLS_CERT_EXPIRED', 'TLS_CERT_UNTRUSTED', 'TLS_HOSTNAME_MISMATCH']);
+
+/** The contract's hint for a diagnostic code; empty for codes it does not know. */
+function hintFor(code: string | null): string {
+  return code !== null && code in DIAGNOSTIC_CODES ? DIAGNOSTIC_CODES[code as DiagnosticCode].hint : '';
+}
+
 /** Why a consumer gets no token, with what to do about it: the renewal's error code and its hint. */
 export function unavailableMessage(outcome: RefreshOutcome, lastError: string | null): string {
   const renewal = `the last renewal ${outcome === 'failed' ? 'failed' : `was ${outcome}`}${lastError === null ? '' : ` with ${lastError}`}`;
-  const known = lastError !== null && lastError in DIAGNOSTIC_CODES ? DIAGNOSTIC_CODES[lastError as DiagnosticCode].hint : "The remote's token endpoint may be unreachable.";
-  return `No valid token: ${renewal}. ${known} The connector retries with back-off.`;
+  return `No valid token: ${renewal}. ${hintFor(lastError) || "The remote's token endpoint may be unreachable."} The connector retries with back-off.`;
 }
 
 function serve(token: CachedToken): ServedToken {
