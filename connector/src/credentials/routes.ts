@@ -39,9 +39,9 @@ export const tokenReadAccepts = {
     return typeof id === 'string' && V4_UUID.test(id) && Object.keys(value).length === 1;
   },
   query: (value: unknown): boolean => {
-    if (typeof value !== 'object' || value === null) return false;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     for (const _key in value) return false;
-    return Object.getOwnPropertySymbols(value).length === 0 && Object.getPrototypeOf(value) !== Array.prototype;
+    return Object.getOwnPropertySymbols(value).length === 0;
   },
 };
 

@@ -447,7 +447,8 @@ function RelocateDialog({ open, link, onClose, onLink }: { open: boolean; link: 
   });
   return (
     <Dialog title="Relocate the link" open={open} onClose={onClose}>
-      <p>Use this when {REMOTE_PRESETS[link.remoteKind].label} moved to a new address. The connector is told too; the last test result is cleared.</p>
+      <p>Use this when {REMOTE_PRESETS[link.remoteKind].label} moved to a new address. The connector is told too; the last test result is cleared, and when the token endpoint moves with
+        the address, the tokens from the old one are dropped: authorize the link again there.</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
