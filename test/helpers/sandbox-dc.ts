@@ -48,7 +48,7 @@ export interface SandboxSettings {
 
 export interface SandboxDcOptions extends Omit<OidcServerOptions, 'sandbox' | 'tls'> {
   settings?: SandboxSettings;
-  /** Serve HTTPS with a freshly generated certificate. Needs `openssl` (see `opensslAvailable`). */
+  /** Serve HTTPS with a freshly generated certificate. Needs `openssl` (tests ask `hasTool('openssl')`, test/helpers/required-tools.ts). */
   tls?: 'self-signed' | 'expired';
 }
 
@@ -67,21 +67,6 @@ export async function startSandboxDc(options: SandboxDcOptions = {}): Promise<Sa
     ...(pair === undefined ? {} : { tls: pair }),
   });
   return { ...server, certificate: pair?.cert, configure: (patch) => server.configure(patch as Record<string, unknown>) };
-}
-
-let openssl: boolean | undefined;
-
-/** True when the `openssl` CLI is on the PATH (certificate tests skip without it). */
-export function opensslAvailable(): boolean {
-  if (openssl === undefined) {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      openssl = true;
-    } catch {
-      openssl = false;
-    }
-  }
-  return openssl;
 }
 
 /**
@@ -160,21 +145,6 @@ const BLACKHOLE_SCRIPT = [
   'print(port, flush=True)',
   'sys.stdin.read()',
 ].join('\n');
-
-let python: boolean | undefined;
-
-/** True when `python3` is on the PATH (the black-hole port needs it). */
-export function python3Available(): boolean {
-  if (python === undefined) {
-    try {
-      execFileSync('python3', ['--version'], { stdio: 'ignore' });
-      python = true;
-    } catch {
-      python = false;
-    }
-  }
-  return python;
-}
 
 /**
  * A port where connecting never completes, as with a firewall that drops packets: a socket that

@@ -13,6 +13,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import requiredTools from './required-tools.js';
 
 const HOST = '127.0.0.1';
 const START_ATTEMPTS = 3;
@@ -33,6 +34,13 @@ function freePort() {
 }
 
 export default async function globalSetup() {
+  // A missing program must not turn into quietly skipped tests on CI: fail the run and say what to install.
+  const missing = requiredTools.missingTools();
+  if (missing.length > 0) {
+    if (process.env.CI === 'true') throw new Error(requiredTools.missingToolsMessage(missing));
+    process.stderr.write(`\nSome tests will be skipped. ${requiredTools.missingToolsMessage(missing)}\n\n`);
+  }
+
   if (process.env.TEST_PG_URL) return;
 
   const debug = process.env.TEST_PG_DEBUG === '1';

@@ -4,7 +4,8 @@ import { REFRESH_TOKEN_FIELD, tokenOwnerId } from '../../../connector/src/storag
 import type { TestConnector } from '../../helpers/connector-app';
 import { DEFAULT_REDIRECT_URI } from '../../helpers/oidc-server';
 import { createTestDatabase } from '../../helpers/postgres';
-import { closedPort, opensslAvailable, python3Available, startBlackholePort, startHangingPort, startSandboxDc, type SandboxDc } from '../../helpers/sandbox-dc';
+import { closedPort, startBlackholePort, startHangingPort, startSandboxDc, type SandboxDc } from '../../helpers/sandbox-dc';
+import { itWithTools } from '../../helpers/required-tools';
 import { authorize, createLink, PUBLIC_URL, startConnector, stageOf, summary, testLink } from './fixtures';
 
 /**
@@ -84,7 +85,7 @@ it('CONNECTION_REFUSED: nothing listens on the port', async () => {
   expect(stageOf(await testLink(c, linkId), 'tcp')).toMatchObject({ status: 'fail', code: 'CONNECTION_REFUSED' });
 });
 
-(python3Available() ? it : it.skip)('CONNECT_TIMEOUT: an unreachable host fails within the connect timeout plus one second', async () => {
+itWithTools('python3')('CONNECT_TIMEOUT: an unreachable host fails within the connect timeout plus one second', async () => {
   // A port that drops connection attempts (python3 helper); skipped, with the reason, without python3.
   const blackhole = await startBlackholePort();
   try {
@@ -131,12 +132,7 @@ it('TLS_FAILED: https to a port that speaks plain http', async () => {
 });
 
 describe('certificates made with openssl', () => {
-  const maybe = opensslAvailable() ? it : it.skip;
-  if (!opensslAvailable()) {
-    it('is skipped: the openssl CLI is not on the PATH', () => {
-      console.warn('openssl not found: the TLS certificate tests are skipped');
-    });
-  }
+  const maybe = itWithTools('openssl');
 
   maybe('TLS_CERT_UNTRUSTED: a self-signed certificate', async () => {
     const https = await startSandboxDc({ tls: 'self-signed' });

@@ -22,6 +22,7 @@ import {
 } from '../../../connector/src/tokens';
 import { codeForProviderError } from '../../../connector/src/tokens/errors';
 import { AuthorizationRefused, startOidcServer, type OidcServer } from '../../helpers/oidc-server';
+import { itWithTools } from '../../helpers/required-tools';
 
 /** The injected clock: far from the real time, so `expiresAt` can only come from it. */
 const NOW = Date.parse('2031-05-04T03:02:01.000Z');
@@ -446,16 +447,7 @@ describe('network failures and time limits', () => {
     expect(error.code).toBe('DNS_FAILED');
   });
 
-  const hasOpenssl = (() => {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  (hasOpenssl ? it : it.skip)('a self-signed certificate fails with TLS_CERT_UNTRUSTED', async () => {
+  itWithTools('openssl')('a self-signed certificate fails with TLS_CERT_UNTRUSTED', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'oauth-tls-'));
     const tls = https.createServer();
     try {
