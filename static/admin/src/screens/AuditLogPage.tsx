@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AuditEntry } from '../../../../contract';
 import { call } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../navigation';
 import { ErrorBanner, formatTime, useAction, useLoad } from '../components';
 
 const show = (value: unknown): string => (value === null ? '—' : Array.isArray(value) ? value.join(', ') : String(value));

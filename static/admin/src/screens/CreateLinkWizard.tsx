@@ -11,7 +11,7 @@ import {
   type TestConnectionResult,
 } from '../../../../contract';
 import { ApiError, call, openExternal } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../navigation';
 import { AUTH_LABELS, Banner, CopyValue, ErrorBanner, TextField, useAction } from '../components';
 import { INCOMING_SCOPES, ScopePicker, TestResultView } from './shared';
 

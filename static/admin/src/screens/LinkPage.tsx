@@ -8,7 +8,7 @@ import {
   type IssuedIncomingCredentials,
 } from '../../../../contract';
 import { ApiError, call, openExternal } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../navigation';
 import { AUTH_LABELS, Banner, CopyValue, CredentialState, Dialog, ErrorBanner, formatTime, KindIcon, StatusLozenge, TextField, useAction, useLoad } from '../components';
 import { AuditLogPage } from './AuditLogPage';
 import { INCOMING_SCOPES, ScopePicker, TestResultView } from './shared';

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { listAllLinks } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../navigation';
 import { AUTH_LABELS, Banner, CredentialState, ErrorBanner, formatTime, KindIcon, StatusLozenge, useLoad } from '../components';
 
 export function LinksList({ navigate }: { navigate: Navigate }) {
