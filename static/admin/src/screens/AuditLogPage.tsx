@@ -2,7 +2,10 @@ import { useState } from 'react';
 import type { AuditEntry } from '../../../../contract';
 import { call } from '../api';
 import type { Navigate } from '../navigation';
-import { ErrorBanner, formatTime, useAction, useLoad } from '../components';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { formatTime } from '../format';
+import { useAction } from '../hooks/useAction';
+import { useLoad } from '../hooks/useLoad';
 
 const show = (value: unknown): string => (value === null ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
 

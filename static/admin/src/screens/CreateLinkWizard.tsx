@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import {
+  CLOUD_INCOMING_SCOPES,
   REMOTE_KINDS,
   REMOTE_PRESETS,
   type AuthKind,
@@ -12,8 +13,14 @@ import {
 } from '../../../../contract';
 import { ApiError, call, openExternal } from '../api';
 import type { Navigate } from '../navigation';
-import { AUTH_LABELS, Banner, CopyValue, ErrorBanner, TextField, useAction } from '../components';
-import { INCOMING_SCOPES, ScopePicker, TestResultView } from './shared';
+import { Banner } from '../components/Banner';
+import { CopyValue } from '../components/CopyValue';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { ScopePicker } from '../components/ScopePicker';
+import { TextField } from '../components/TextField';
+import { useAction } from '../hooks/useAction';
+import { TestResultView } from '../link/TestResultView';
+import { AUTH_LABELS } from '../link/labels';
 
 type Step = 'url' | 'kind' | 'review' | 'incoming' | 'outgoing' | 'authorize' | 'test';
 const STEP_LABELS: Record<Step, string> = {
@@ -325,7 +332,7 @@ function IncomingStep({ link, onLink, onNext }: { link: ForgeLinkView; onLink: (
             void issue.run();
           }}
         >
-          <ScopePicker legend="Scopes granted to the remote (a higher scope includes the lower ones)" scopes={INCOMING_SCOPES} value={scopes} onChange={setScopes} />
+          <ScopePicker legend="Scopes granted to the remote (a higher scope includes the lower ones)" scopes={CLOUD_INCOMING_SCOPES} value={scopes} onChange={setScopes} />
           <TextField
             label={`Redirect URI from ${remote}'s outgoing link`}
             type="url"

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import {
+  CLOUD_INCOMING_SCOPES,
   REMOTE_PRESETS,
   type CloudIncomingScope,
   type DeleteLinkResult,
@@ -9,9 +10,21 @@ import {
 } from '../../../../contract';
 import { ApiError, call, openExternal } from '../api';
 import type { Navigate } from '../navigation';
-import { AUTH_LABELS, Banner, CopyValue, CredentialState, Dialog, ErrorBanner, formatTime, KindIcon, StatusLozenge, TextField, useAction, useLoad } from '../components';
 import { AuditLogPage } from './AuditLogPage';
-import { INCOMING_SCOPES, ScopePicker, TestResultView } from './shared';
+import { Banner } from '../components/Banner';
+import { CopyValue } from '../components/CopyValue';
+import { Dialog } from '../components/Dialog';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { ScopePicker } from '../components/ScopePicker';
+import { TextField } from '../components/TextField';
+import { formatTime } from '../format';
+import { useAction } from '../hooks/useAction';
+import { useLoad } from '../hooks/useLoad';
+import { CredentialState } from '../link/CredentialState';
+import { KindIcon } from '../link/KindIcon';
+import { StatusLozenge } from '../link/StatusLozenge';
+import { TestResultView } from '../link/TestResultView';
+import { AUTH_LABELS } from '../link/labels';
 
 export function LinkPage({ id, navigate }: { id: string; navigate: Navigate }) {
   const loaded = useLoad(() => call('getLink', { id }), [id]);
@@ -254,7 +267,7 @@ function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; onLink:
       {incoming === null ? (
         <div className="value">
           <div className="label">Incoming credentials (this site issues them to {remote})</div>
-          <ScopePicker legend="Scopes granted to the remote" scopes={INCOMING_SCOPES} value={scopes} onChange={setScopes} />
+          <ScopePicker legend="Scopes granted to the remote" scopes={CLOUD_INCOMING_SCOPES} value={scopes} onChange={setScopes} />
           <ErrorBanner error={issue.error} />
           <button type="button" className="btn primary" onClick={() => void issue.run()} disabled={issue.busy || scopes.length === 0}>
             Issue client ID and secret
