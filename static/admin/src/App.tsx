@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { AuditLogPage } from './screens/AuditLogPage';
 import { ConnectorPage } from './screens/ConnectorPage';
 import { CreateLinkWizard } from './screens/create-link/CreateLinkWizard';
-import { LinkPage } from './screens/LinkPage';
+import { LinkPage } from './screens/link-page/LinkPage';
 import { LinksList } from './screens/LinksList';
 import { formatRoute, parseRoute, type Navigate, type Route } from './navigation';
 
