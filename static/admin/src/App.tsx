@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { AuditLogPage } from './screens/AuditLogPage';
+import { AuditLogPage } from './screens/audit-log/AuditLogPage';
 import { ConnectorPage } from './screens/ConnectorPage';
 import { CreateLinkWizard } from './screens/create-link/CreateLinkWizard';
 import { LinkPage } from './screens/link-page/LinkPage';

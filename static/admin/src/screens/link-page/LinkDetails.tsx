@@ -7,7 +7,7 @@ import { SignInOpenedBanner } from '../../link/SignInOpenedBanner';
 import { TestResultView } from '../../link/TestResultView';
 import { useAuthorizeLink } from '../../link/useAuthorizeLink';
 import type { Navigate } from '../../navigation';
-import { AuditLogPage } from '../AuditLogPage';
+import { AuditLogPage } from '../audit-log/AuditLogPage';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
