@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { CLOUD_INCOMING_SCOPES, REMOTE_PRESETS, type ForgeLinkView, type IssuedIncomingCredentials } from '../../../../contract';
-import { ApiError } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ScopePicker } from '../components/ScopePicker';
 import { TextField } from '../components/TextField';
+import { fieldError } from '../field-error';
 import { useIssueIncomingCredentials } from './useIssueIncomingCredentials';
 
 /**
@@ -48,7 +48,7 @@ export function IncomingCredentialsForm({
           type="url"
           value={redirectUri}
           onChange={setRedirectUri}
-          error={issue.error instanceof ApiError ? issue.error.at('redirectUri') : undefined}
+          error={fieldError(issue.error, 'redirectUri')}
           help={`If ${remote} does not show it yet, leave this empty: the application URL is used as a placeholder, and the link says so until you replace it.`}
         />
       )}

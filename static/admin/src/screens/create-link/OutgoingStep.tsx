@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { REMOTE_PRESETS, type ForgeLinkView } from '../../../../../contract';
-import { ApiError, call } from '../../api';
+import { call } from '../../api';
 import { Banner } from '../../components/Banner';
 import { CopyValue } from '../../components/CopyValue';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { ScopePicker } from '../../components/ScopePicker';
 import { TextField } from '../../components/TextField';
+import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
 
 /**
@@ -36,7 +37,6 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
     onLink(await call('updateExchangeStep', { id: updated.id, step: 'remote-incoming-link', status: 'done' }).catch(() => updated));
     onNext();
   });
-  const fieldError = (path: string) => (save.error instanceof ApiError ? save.error.at(path) : undefined);
   return (
     <form
       onSubmit={(e) => {
@@ -55,14 +55,14 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
         </Banner>
       )}
       <h3>2. Enter the client ID and secret {preset.label} shows</h3>
-      <TextField label="Client ID" value={clientId} onChange={setClientId} required error={fieldError('changes.outgoing.clientId')} />
+      <TextField label="Client ID" value={clientId} onChange={setClientId} required error={fieldError(save.error, 'changes.outgoing.clientId')} />
       <TextField
         label="Client secret"
         type="password"
         value={clientSecret}
         onChange={setClientSecret}
         required
-        error={fieldError('changes.outgoing.clientSecret')}
+        error={fieldError(save.error, 'changes.outgoing.clientSecret')}
         help="Write-only: it goes to the connector, which keeps it encrypted; this site keeps only its last 4 characters."
       />
       {preset.endpoints === null && (

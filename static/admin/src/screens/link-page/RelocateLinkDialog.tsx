@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { REMOTE_PRESETS, type ForgeLinkView } from '../../../../../contract';
-import { ApiError, call } from '../../api';
+import { call } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { TextField } from '../../components/TextField';
+import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
 
 /** Moves the link to the remote's new address (the connector probes it first), saying what that drops. */
@@ -25,7 +26,7 @@ export function RelocateLinkDialog({ open, link, onClose, onLink }: { open: bool
           void relocate.run();
         }}
       >
-        <TextField label="New application URL" type="url" value={url} onChange={setUrl} required error={relocate.error instanceof ApiError ? relocate.error.at('applicationUrl') : undefined} />
+        <TextField label="New application URL" type="url" value={url} onChange={setUrl} required error={fieldError(relocate.error, 'applicationUrl')} />
         <ErrorBanner error={relocate.error} />
         <div className="actions">
           <button type="submit" className="btn primary" disabled={relocate.busy}>

@@ -1,6 +1,6 @@
 import type { ForgeLinkView } from '../../../../../contract';
-import { ApiError } from '../../api';
 import { TextField } from '../../components/TextField';
+import { fieldError } from '../../field-error';
 import { ExchangeValue } from './ExchangeValue';
 
 type Incoming = NonNullable<ForgeLinkView['incoming']>;
@@ -23,7 +23,7 @@ export function RemoteRedirectUriValue(props: { incoming: Incoming; remote: stri
           type="url"
           value={props.value}
           onChange={props.onChange}
-          error={props.error instanceof ApiError ? props.error.at('redirectUri') : undefined}
+          error={fieldError(props.error, 'redirectUri')}
         />
         <button type="submit" className="btn" disabled={props.saving || props.value.trim() === ''}>
           Save redirect URI
