@@ -205,6 +205,45 @@ describeUi('the admin page in Chromium, against the local preview', () => {
     await shot(page, '16-outgoing-only');
   });
 
+  it("issues incoming credentials from the link's page when the wizard was left before its incoming step", async () => {
+    // The wizard created the link (Review) and the admin left: no incoming credentials yet.
+    const created = await preview.invoke<{ id: string }>('createLink', { name: 'Jira (left the wizard)', remoteKind: 'jira', applicationUrl: 'http://127.0.0.1:9/left', authKind: 'oauth2' });
+    if (!created.success) throw new Error(JSON.stringify(created.errors));
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${preview.url}/`);
+    const app = page.frameLocator('#forge-app');
+    await app.getByRole('button', { name: 'Jira (left the wizard)', exact: true }).click();
+    await app.getByRole('heading', { name: /This site/ }).waitFor();
+
+    // The same form as the wizard's incoming step, in the column: scopes in order, no redirect URI field.
+    const form = app.locator('.value').filter({ has: app.locator('.label', { hasText: 'Incoming credentials (this site issues them to Jira Data Center)' }) });
+    expect(await form.locator('legend').textContent()).toBe('Scopes granted to the remote');
+    expect(await form.locator('fieldset code').allTextContents()).toEqual(['READ', 'WRITE', 'ADMIN']);
+    expect(await form.getByLabel(/Redirect URI/).count()).toBe(0);
+    await form.getByRole('checkbox', { name: /^WRITE / }).check();
+    await form.getByRole('button', { name: 'Issue client ID and secret' }).click();
+
+    // Issued: the secret once, the client ID and scopes as values, the application URL as a flagged placeholder redirect URI.
+    const banner = app.locator('.banner').filter({ hasText: 'New client secret: copy it now, it is shown this once' });
+    await banner.waitFor();
+    const secret = (await banner.locator('[data-secret="true"]').textContent()) ?? '';
+    expect(secret.length).toBeGreaterThan(20);
+    expect(await app.locator('[data-copy="Incoming client ID"] code').textContent()).not.toBe('');
+    expect(await app.locator('.value').filter({ has: app.locator('.label', { hasText: /^Scopes granted$/ }) }).textContent()).toContain('READ, WRITE');
+    expect(await app.locator('[data-value="remote-redirect-uri"]').textContent()).toContain('Placeholder');
+    expect(await app.locator('[data-value="remote-redirect-uri"] code').textContent()).toBe('http://127.0.0.1:9/left');
+    expect(await form.count()).toBe(0);
+
+    // Back on the page later: only the fingerprint.
+    await app.getByRole('button', { name: '← Application links' }).click();
+    await app.getByRole('button', { name: 'Jira (left the wizard)', exact: true }).click();
+    await app.getByRole('heading', { name: /This site/ }).waitFor();
+    expect(await page.frame({ url: /\/app\/index\.html/ })!.content()).not.toContain(secret);
+    expect(errors).toEqual([]);
+  });
+
   it('works from the keyboard: tab to a control and use it with Enter and Space', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${preview.url}/`);

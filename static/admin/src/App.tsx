@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'react';
-import { AuditLogPage } from './screens/AuditLogPage';
+import { AuditLogPage } from './screens/audit-log/AuditLogPage';
 import { ConnectorPage } from './screens/ConnectorPage';
-import { CreateLinkWizard } from './screens/CreateLinkWizard';
-import { LinkPage } from './screens/LinkPage';
+import { CreateLinkWizard } from './screens/create-link/CreateLinkWizard';
+import { LinkPage } from './screens/link-page/LinkPage';
 import { LinksList } from './screens/LinksList';
-
-export type Route = { screen: 'links' } | { screen: 'create' } | { screen: 'link'; id: string } | { screen: 'connector' } | { screen: 'audit' };
-export type Navigate = (route: Route) => void;
+import { formatRoute, parseRoute, type Navigate, type Route } from './navigation';
 
 const TABS: { screen: 'links' | 'connector' | 'audit'; label: string }[] = [
   { screen: 'links', label: 'Application links' },
@@ -14,26 +12,15 @@ const TABS: { screen: 'links' | 'connector' | 'audit'; label: string }[] = [
   { screen: 'audit', label: 'Audit log' },
 ];
 
-/** Routes live in the hash so that a reload (and a test) lands on the same screen. */
-function parse(hash: string): Route {
-  const [screen, id] = hash.replace(/^#\/?/, '').split('/');
-  if (screen === 'create') return { screen: 'create' };
-  if (screen === 'link' && id !== undefined && id !== '') return { screen: 'link', id };
-  if (screen === 'connector') return { screen: 'connector' };
-  if (screen === 'audit') return { screen: 'audit' };
-  return { screen: 'links' };
-}
-const format = (route: Route): string => (route.screen === 'link' ? `#/link/${route.id}` : `#/${route.screen}`);
-
 export function App() {
-  const [route, setRoute] = useState<Route>(() => parse(window.location.hash));
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onHash = () => setRoute(parse(window.location.hash));
+    const onHash = () => setRoute(parseRoute(window.location.hash));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   const navigate: Navigate = (next) => {
-    window.location.hash = format(next);
+    window.location.hash = formatRoute(next);
     setRoute(next);
     window.scrollTo(0, 0);
   };

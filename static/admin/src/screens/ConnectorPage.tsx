@@ -1,6 +1,11 @@
 import { useState } from 'react';
 import { call } from '../api';
-import { Banner, ErrorBanner, formatTime, TextField, useAction, useLoad } from '../components';
+import { Banner } from '../components/Banner';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { TextField } from '../components/TextField';
+import { formatTime } from '../format';
+import { useAction } from '../hooks/useAction';
+import { useLoad } from '../hooks/useLoad';
 
 export function ConnectorPage() {
   const status = useLoad(() => call('getConnectorStatus', {}), []);

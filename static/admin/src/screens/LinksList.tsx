@@ -1,7 +1,14 @@
 import { useEffect, useRef } from 'react';
 import { listAllLinks } from '../api';
-import type { Navigate } from '../App';
-import { AUTH_LABELS, Banner, CredentialState, ErrorBanner, formatTime, KindIcon, StatusLozenge, useLoad } from '../components';
+import type { Navigate } from '../navigation';
+import { Banner } from '../components/Banner';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { formatTime } from '../format';
+import { useLoad } from '../hooks/useLoad';
+import { CredentialState } from '../link/CredentialState';
+import { KindIcon } from '../link/KindIcon';
+import { StatusLozenge } from '../link/StatusLozenge';
+import { AUTH_LABELS } from '../link/labels';
 
 export function LinksList({ navigate }: { navigate: Navigate }) {
   const { data, error, loading } = useLoad(listAllLinks, []);

@@ -1,6 +1,6 @@
-import { useId } from 'react';
-import { CLOUD_INCOMING_SCOPES, DIAGNOSTIC_CODES, type ScopeDefinition, type TestConnectionResult } from '../../../../contract';
-import { Banner, formatTime } from '../components';
+import { DIAGNOSTIC_CODES, type TestConnectionResult } from '../../../../contract';
+import { Banner } from '../components/Banner';
+import { formatTime } from '../format';
 
 const STAGE_LABELS: Record<string, string> = {
   url: 'URL',
@@ -64,28 +64,3 @@ export function TestResultView({ result }: { result: TestConnectionResult }) {
     </div>
   );
 }
-
-/** Scopes as checkboxes in the product's order, each with what it allows. */
-export function ScopePicker({ legend, scopes, value, onChange }: { legend: string; scopes: readonly ScopeDefinition[]; value: string[]; onChange: (v: string[]) => void }) {
-  const id = useId();
-  return (
-    <fieldset>
-      <legend>{legend}</legend>
-      {scopes.map((scope) => (
-        <div className="choice" key={scope.name}>
-          <input
-            type="checkbox"
-            id={`${id}-${scope.name}`}
-            checked={value.includes(scope.name)}
-            onChange={(e) => onChange(e.target.checked ? scopes.filter((s) => s.name === scope.name || value.includes(s.name)).map((s) => s.name) : value.filter((v) => v !== scope.name))}
-          />
-          <label htmlFor={`${id}-${scope.name}`}>
-            <code>{scope.name}</code> <span className="subtle">{scope.description}</span>
-          </label>
-        </div>
-      ))}
-    </fieldset>
-  );
-}
-
-export const INCOMING_SCOPES = CLOUD_INCOMING_SCOPES;

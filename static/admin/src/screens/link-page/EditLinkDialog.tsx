@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { REMOTE_PRESETS, type ForgeLinkView } from '../../../../../contract';
+import { call } from '../../api';
+import { Banner } from '../../components/Banner';
+import { Dialog } from '../../components/Dialog';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { ScopePicker } from '../../components/ScopePicker';
+import { TextField } from '../../components/TextField';
+import { useAction } from '../../hooks/useAction';
+import { AUTH_LABELS } from '../../link/labels';
+
+/**
+ * Name, authentication and the outgoing credentials. The version read with the link goes with the
+ * change, so an edit made meanwhile elsewhere is refused rather than overwritten; an empty secret
+ * field keeps the secret the connector holds.
+ */
+export function EditLinkDialog({ open, link, onClose, onLink }: { open: boolean; link: ForgeLinkView; onClose: () => void; onLink: (l: ForgeLinkView) => void }) {
+  const preset = REMOTE_PRESETS[link.remoteKind];
+  const [name, setName] = useState(link.name);
+  const [clientId, setClientId] = useState(link.outgoing.clientId ?? '');
+  const [clientSecret, setClientSecret] = useState('');
+  const [scopes, setScopes] = useState<string[]>(link.outgoing.scopes);
+  const [authKind, setAuthKind] = useState(link.authKind);
+  const save = useAction(async () => {
+    const updated = await call('updateLink', {
+      id: link.id,
+      expectedVersion: link.version,
+      changes: {
+        name,
+        ...(authKind !== link.authKind ? { authKind } : {}),
+        ...(authKind === 'none' ? {} : { outgoing: { ...(clientId.trim() === '' ? {} : { clientId: clientId.trim() }), ...(clientSecret === '' ? {} : { clientSecret }), scopes } }),
+      },
+    });
+    setClientSecret('');
+    onLink(updated);
+    onClose();
+  });
+  return (
+    <Dialog title="Edit the link" open={open} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run();
+        }}
+      >
+        <TextField label="Name" value={name} onChange={setName} required />
+        <div className="field">
+          <label htmlFor="edit-auth">Authentication</label>
+          <select id="edit-auth" value={authKind} onChange={(e) => setAuthKind(e.target.value as typeof authKind)}>
+            <option value="oauth2">{AUTH_LABELS.oauth2}</option>
+            {preset.supportsImpersonation && <option value="oauth2-impersonation">{AUTH_LABELS['oauth2-impersonation']}</option>}
+            <option value="none">{AUTH_LABELS.none}</option>
+          </select>
+        </div>
+        {authKind === 'oauth2-impersonation' && <Banner tone="warning" title="Both applications must share a user base" />}
+        {authKind !== 'none' && (
+          <>
+            <TextField label="Outgoing client ID" value={clientId} onChange={setClientId} />
+            <TextField label="New outgoing client secret" type="password" value={clientSecret} onChange={setClientSecret} help="Leave empty to keep the current secret." />
+            {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={preset.scopes} value={scopes} onChange={setScopes} />}
+          </>
+        )}
+        <ErrorBanner error={save.error} />
+        <div className="actions">
+          <button type="submit" className="btn primary" disabled={save.busy}>
+            Save
+          </button>
+          <button type="button" className="btn subtle" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

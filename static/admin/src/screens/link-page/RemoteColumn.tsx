@@ -1,0 +1,45 @@
+import { REMOTE_PRESETS, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
+
+/**
+ * The remote's side of the exchange. This site cannot see into the remote, so each of its links is
+ * a checkbox the admin ticks when the remote's administrator reports it done.
+ */
+export function RemoteColumn({ link, remote, onMark, busy }: { link: ForgeLinkView; remote: string; onMark: (step: ExchangeStepId, done: boolean) => void; busy: boolean }) {
+  const steps = new Map(link.exchange.steps.map((s) => [s.id, s]));
+  const incomingStep = steps.get('remote-incoming-link');
+  const outgoingStep = steps.get('remote-outgoing-link');
+  const preset = REMOTE_PRESETS[link.remoteKind];
+  const check = (id: ExchangeStepId, label: string, status: 'pending' | 'done') => (
+    <div className="choice">
+      <input type="checkbox" id={`mark-${id}`} checked={status === 'done'} disabled={busy} onChange={(e) => onMark(id, e.target.checked)} />
+      <label htmlFor={`mark-${id}`}>{label}</label>
+    </div>
+  );
+  return (
+    <section className="column" aria-labelledby="remote-title">
+      <h3 id="remote-title">The remote ({remote})</h3>
+      {incomingStep !== undefined && (
+        <div className="value">
+          <div className="label">Incoming link (OAuth client) for this site</div>
+          <p className="subtle">{preset.registrationHint}</p>
+          <ul>
+            <li>Holds the redirect URL ← from this site</li>
+            <li>Issues a client ID and secret → to this site's outgoing client ID and secret</li>
+          </ul>
+          {check('remote-incoming-link', `Done in ${remote}`, incomingStep.status)}
+        </div>
+      )}
+      {outgoingStep !== undefined && (
+        <div className="value">
+          <div className="label">Outgoing link to this site</div>
+          <ul>
+            <li>Holds this site's client ID, client secret and token endpoint ← from this site</li>
+            <li>Shows a redirect URI → to this site ({remote}'s redirect URI)</li>
+          </ul>
+          {check('remote-outgoing-link', `Done in ${remote}`, outgoingStep.status)}
+        </div>
+      )}
+      {incomingStep === undefined && outgoingStep === undefined && <p className="subtle">Nothing to configure in {remote}.</p>}
+    </section>
+  );
+}
