@@ -15,3 +15,4 @@ export * from './exchange';
 export * from './audit';
 export * from './admin-views';
 export * from './resolvers';
+export * from './secret-fingerprint';
