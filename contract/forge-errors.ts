@@ -13,6 +13,7 @@ import { z } from 'zod';
 export const FORGE_ERRORS = {
   FORBIDDEN: { status: 403, message: 'Only Jira administrators can manage application links.' },
   ADMIN_CHECK_FAILED: { status: 503, message: 'Jira did not confirm that you are an administrator; try again in a moment.' },
+  UNKNOWN_RESOLVER: { status: 404, message: 'This app has no such action: reload the page.' },
   VALIDATION_FAILED: { status: 400, message: 'The request does not match what this action accepts.' },
   NOT_FOUND: { status: 404, message: 'No such link.' },
   CONFLICT: { status: 409, message: 'The link changed while you were editing it: reload it and try again.' },

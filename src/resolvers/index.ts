@@ -1,7 +1,9 @@
 import Resolver from '@forge/resolver';
-import { RESOLVERS, type ResolverKey, type ResolverResult } from '../../contract';
+import { RESOLVER_KEYS, RESOLVERS, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
+import { AppError } from '../errors';
 import { buildServices, type AppDependencies } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
+import { failure } from './envelope';
 
 /** Every resolver the admin page calls, by key (the keys are in the contract, for the page's bridge module). */
 /** Each key's handler takes its contract payload and answers its contract result: the page parses the answer with the same schema. */
@@ -29,11 +31,23 @@ export function resolverDefinitions(deps: AppDependencies): ResolverDefinitions 
   };
 }
 
-/** The resolver function's handler: `@forge/resolver` dispatches on the key the page invokes. */
-export function buildResolver(deps: AppDependencies): ReturnType<Resolver['getDefinitions']> {
+type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
+
+/**
+ * The resolver function's handler: `@forge/resolver` dispatches on the key the page invokes.
+ *
+ * Why the guard in front: `@forge/resolver` looks the key up with `in`, which also finds names
+ * inherited from `Object` (`constructor`, `toString`, `hasOwnProperty`...); `constructor` would
+ * run without the admin check and echo the request back. Only declared keys reach dispatch.
+ */
+export function buildResolver(deps: AppDependencies): ResolverHandler {
+  const definitions = resolverDefinitions(deps);
   const resolver = new Resolver();
-  for (const [key, definition] of Object.entries(resolverDefinitions(deps))) {
-    resolver.define(key, adminResolver(deps, key, definition));
-  }
-  return resolver.getDefinitions();
+  for (const key of RESOLVER_KEYS) resolver.define(key, adminResolver(deps, key, definitions[key] as ResolverDefinition));
+  const dispatch = resolver.getDefinitions();
+  return async (request, runtime) => {
+    const key: unknown = (request as { call?: { functionKey?: unknown } } | undefined)?.call?.functionKey;
+    if (!isResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
+    return dispatch(request, runtime);
+  };
 }
