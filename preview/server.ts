@@ -8,12 +8,10 @@ import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
 import { openApp, type Runtime } from '../connector/src/runtime';
-import { buildServices, type AppDependencies } from '../src/app/app-dependencies';
-import { httpConnectorClient, type RemoteInvoker } from '../src/connector/connector-client';
-import { createPingApi } from '../src/incoming/ping-api';
-import { createTokenEndpoint } from '../src/incoming/token-endpoint';
+import type { AppDependencies } from '../src/app/app-dependencies';
+import { buildForgeApp } from '../src/app/forge-app';
+import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client/connector-client';
 import type { Logger } from '../src/logger';
-import { buildResolver } from '../src/resolvers';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
@@ -136,12 +134,9 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       now: () => new Date(),
       logger,
     };
-    const resolver = buildResolver(deps);
-    const services = buildServices(deps);
-    const webTriggers: Record<string, WebTriggerHandler> = {
-      'oauth-token': createTokenEndpoint({ clients: services.clients, tokens: services.tokens, logger }),
-      'oauth-ping': createPingApi({ tokens: services.tokens, logger }),
-    };
+    const app = buildForgeApp(deps);
+    const resolver = app.resolver;
+    const webTriggers: Record<string, WebTriggerHandler> = app.webTriggers;
     const installContext = `ari:cloud:jira::site/${identity.cloudId}`;
     const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}): Promise<ResolverResponse<T>> =>
       (await resolver(

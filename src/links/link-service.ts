@@ -20,7 +20,7 @@ import {
   type TestConnectionResult,
   type UpdateLinkInput,
 } from '../../contract';
-import { ConnectorError, type ConnectorClient } from '../connector/connector-client';
+import { ConnectorError, type ConnectorClient } from '../connector-client/connector-client';
 import { AppError } from '../errors';
 import type { IncomingClients } from '../incoming/incoming-clients';
 import { errorFields, type Logger } from '../logger';

@@ -1,7 +1,7 @@
 import Resolver from '@forge/resolver';
 import { RESOLVER_KEYS, RESOLVERS, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
 import { AppError } from '../errors';
-import { buildServices, type AppDependencies } from '../app/app-dependencies';
+import type { AppDependencies, AppServices } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
 import { failure } from './envelope';
 
@@ -9,8 +9,8 @@ import { failure } from './envelope';
 /** Each key's handler takes its contract payload and answers its contract result: the page parses the answer with the same schema. */
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
-export function resolverDefinitions(deps: AppDependencies): ResolverDefinitions {
-  const { links, connectorStatus, audit } = buildServices(deps);
+export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
+  const { links, connectorStatus, audit } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
     getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
@@ -31,7 +31,7 @@ export function resolverDefinitions(deps: AppDependencies): ResolverDefinitions 
   };
 }
 
-type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
+export type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
 
 /**
  * The resolver function's handler: `@forge/resolver` dispatches on the key the page invokes.
@@ -40,8 +40,8 @@ type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
  * inherited from `Object` (`constructor`, `toString`, `hasOwnProperty`...); `constructor` would
  * run without the admin check and echo the request back. Only declared keys reach dispatch.
  */
-export function buildResolver(deps: AppDependencies): ResolverHandler {
-  const definitions = resolverDefinitions(deps);
+export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connector' | 'logger'>, services: AppServices): ResolverHandler {
+  const definitions = resolverDefinitions(deps, services);
   const resolver = new Resolver();
   for (const key of RESOLVER_KEYS) resolver.define(key, adminResolver(deps, key, definitions[key] as ResolverDefinition));
   const dispatch = resolver.getDefinitions();
