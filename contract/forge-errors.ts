@@ -15,7 +15,7 @@ export const FORGE_ERRORS = {
   ADMIN_CHECK_FAILED: { status: 503, message: 'Jira did not confirm that you are an administrator; try again in a moment.' },
   UNKNOWN_RESOLVER: { status: 404, message: 'This app has no such action: reload the page.' },
   VALIDATION_FAILED: { status: 400, message: 'The request does not match what this action accepts.' },
-  NOT_FOUND: { status: 404, message: 'No such link.' },
+  NOT_FOUND: { status: 404, message: 'This site has no such link: it may have been deleted. Reload the list.' },
   CONFLICT: { status: 409, message: 'The link changed while you were editing it: reload it and try again.' },
   LIMIT_REACHED: { status: 409, message: 'This site has reached the maximum number of application links.' },
   STEP_NOT_MANUAL: { status: 400, message: 'This step completes by itself when its action is done; it cannot be set by hand.' },
