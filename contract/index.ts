@@ -1,6 +1,6 @@
 /**
  * The contract between the connector, the Forge app and the admin page: zod schemas and the types
- * inferred from them. Import from here, never from a part's internals.
+ * inferred from them, one module per wire. Import from here, never from a part's internals.
  */
 export * from './errors';
 export * from './remotes';
@@ -8,4 +8,11 @@ export * from './diagnostics';
 export * from './probe';
 export * from './links';
 export * from './forge-channel';
-export * from './forge';
+export * from './connector-api';
+export * from './forge-errors';
+export * from './incoming';
+export * from './exchange';
+export * from './audit';
+export * from './admin-views';
+export * from './resolvers';
+export * from './secret-fingerprint';

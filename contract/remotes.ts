@@ -376,3 +376,13 @@ export function compareVersions(a: string, b: string): number {
 export function kindForManifestTypeId(typeId: string): RemoteKind | undefined {
   return REMOTE_KINDS.find((k) => REMOTE_PRESETS[k].manifestTypeId === typeId);
 }
+
+/**
+ * Whether the remote is an Atlassian application (Data Center or Atlassian cloud): only those have
+ * application links of their own, so only they call back with credentials this site issues and
+ * have links their admin must remove after a delete. Bitbucket Cloud and external providers do not.
+ */
+export function isAtlassianApplication(kind: RemoteKind): boolean {
+  const family = REMOTE_PRESETS[kind].family;
+  return family === 'data-center' || family === 'atlassian-cloud';
+}

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { WriteOptions } from '../src/storage/key-value-store';
-import { MemoryKeyValueStore, type MemoryStoreSnapshot } from '../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore, type MemoryStoreSnapshot } from '../preview/memory-key-value-store';
 
 /**
  * The in-memory kvs twin, kept in a JSON file so that the preview's links survive a restart.

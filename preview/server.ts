@@ -8,16 +8,24 @@ import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
 import { openApp, type Runtime } from '../connector/src/runtime';
-import { buildServices, type AppDependencies } from '../src/app/app-dependencies';
-import { httpConnectorClient, type RemoteInvoker } from '../src/connector/connector-client';
-import { createPingApi } from '../src/incoming/ping-api';
-import { createTokenEndpoint } from '../src/incoming/token-endpoint';
+import type { AppDependencies } from '../src/app/app-dependencies';
+import { buildForgeApp } from '../src/app/forge-app';
+import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client/connector-client';
 import type { Logger } from '../src/logger';
-import { buildResolver } from '../src/resolvers';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
+import {
+  INVOKE_BODY_LIMIT_BYTES,
+  RefusedRequest,
+  WEB_TRIGGER_BODY_LIMIT_BYTES,
+  checkInvokeRequest,
+  ownOrigins,
+  parseJsonBody,
+  readLimitedBody,
+  type Refusal,
+} from './request-guard';
 
 /**
  * The local preview (DESIGN section 5): one process with the connector on SQLite, the Forge app's
@@ -85,6 +93,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     // The JWKS answers from the start: the connector fetches it while the preview is still starting (pairing).
     if (req.url === '/.well-known/jwks.json') return send(res, 200, 'application/json', jwks);
     handle(req, res).catch((error: unknown) => {
+      if (error instanceof RefusedRequest) return refuse(res, error.refusal);
       logger.error('preview request failed', { url: req.url, error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('preview server error');
@@ -94,7 +103,9 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const own = ownOrigins(port);
 
   let connector: { app: FastifyInstance; runtime: Runtime } | undefined;
   let store: FileKeyValueStore | undefined;
@@ -136,12 +147,9 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       now: () => new Date(),
       logger,
     };
-    const resolver = buildResolver(deps);
-    const services = buildServices(deps);
-    const webTriggers: Record<string, WebTriggerHandler> = {
-      'oauth-token': createTokenEndpoint({ clients: services.clients, tokens: services.tokens, logger }),
-      'oauth-ping': createPingApi({ tokens: services.tokens, logger }),
-    };
+    const app = buildForgeApp(deps);
+    const resolver = app.resolver;
+    const webTriggers: Record<string, WebTriggerHandler> = app.webTriggers;
     const installContext = `ari:cloud:jira::site/${identity.cloudId}`;
     const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}): Promise<ResolverResponse<T>> =>
       (await resolver(
@@ -174,8 +182,10 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         return send(res, 200, 'application/json', JSON.stringify({ accountId: identity.accountId, cloudId: identity.cloudId, siteUrl: identity.siteUrl, moduleKey: 'applinks-admin-page', extension: { type: 'jira:adminPage' }, locale: 'en-US' }));
       }
       if (route === '/__preview/invoke' && req.method === 'POST') {
-        const body = JSON.parse((await readBody(req)) || '{}') as { functionKey?: unknown; payload?: unknown };
-        if (typeof body.functionKey !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'functionKey is required' }));
+        const refusal = checkInvokeRequest(req, own);
+        if (refusal !== undefined) return refuse(res, refusal);
+        const body = parseJsonBody(await readLimitedBody(req, INVOKE_BODY_LIMIT_BYTES)) as { functionKey?: unknown; payload?: unknown } | null;
+        if (typeof body?.functionKey !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'functionKey is required' }));
         const result = await invoke(body.functionKey as ResolverKey, body.payload ?? {});
         return send(res, 200, 'application/json', JSON.stringify(result));
       }
@@ -188,7 +198,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
             path: route,
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v : v === undefined ? [] : [v]])),
             queryParameters: Object.fromEntries([...new Set(requestUrl.searchParams.keys())].map((k) => [k, requestUrl.searchParams.getAll(k)])),
-            body: await readBody(req),
+            body: await readLimitedBody(req, WEB_TRIGGER_BODY_LIMIT_BYTES),
           },
           { installContext },
         );
@@ -244,10 +254,10 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  // Connection: close, so an oversized body still on the wire is not read as the next request.
+  res.writeHead(refusal.status, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
+  res.end(JSON.stringify({ error: { code: refusal.code, message: refusal.message } }));
 }
 
 /** The folder with package.json above this file (from preview/ in tests, from dist/preview/ when built). */

@@ -1,20 +1,17 @@
 /**
- * The Forge app's handlers, named in manifest.yml (`handler: index.<name>`). Nothing else lives here.
+ * The Forge app's handlers, named in manifest.yml (`handler: index.<name>`). Nothing else lives here:
+ * the app is wired once, by `buildForgeApp`, from Forge's services.
  */
-import { buildServices } from './app/app-dependencies';
+import { buildForgeApp } from './app/forge-app';
 import { forgeDependencies } from './app/forge-dependencies';
-import { createPingApi } from './incoming/ping-api';
-import { createTokenEndpoint } from './incoming/token-endpoint';
-import { buildResolver } from './resolvers';
 
-const dependencies = forgeDependencies();
-const services = buildServices(dependencies);
+const app = buildForgeApp(forgeDependencies());
 
 /** The admin page's resolvers (`jira:adminPage` resolver function). */
-export const resolver = buildResolver(dependencies);
+export const resolver = app.resolver;
 
 /** Web trigger `oauth-token`: the cloud side's OAuth 2.0 token endpoint. */
-export const tokenEndpoint = createTokenEndpoint({ clients: services.clients, tokens: services.tokens, logger: dependencies.logger });
+export const tokenEndpoint = app.tokenEndpoint;
 
 /** Web trigger `oauth-ping`: answers 200 to a valid access token only. */
-export const pingApi = createPingApi({ tokens: services.tokens, logger: dependencies.logger });
+export const pingApi = app.pingApi;

@@ -1,6 +1,6 @@
-import type { AdminCheck } from '../admin/jira-admin-check';
-import type { ConnectorClient } from '../connector/connector-client';
-import { ConnectorStatusService } from '../connector/connector-status';
+import type { AdminCheck } from '../permissions/jira-admin-check';
+import type { ConnectorClient } from '../connector-client/connector-client';
+import { ConnectorStatusService } from '../connector-client/connector-status';
 import { IncomingClients } from '../incoming/incoming-clients';
 import { TokenService } from '../incoming/token-service';
 import { LinkService } from '../links/link-service';

@@ -1,8 +1,8 @@
 import { asUser, invokeRemote, webTrigger } from '@forge/api';
 import { kvs } from '@forge/kvs';
-import { jiraAdminCheck } from '../admin/jira-admin-check';
-import { httpConnectorClient } from '../connector/connector-client';
-import { forgeRemoteInvoker } from '../connector/forge-remote-invoker';
+import { jiraAdminCheck } from '../permissions/jira-admin-check';
+import { httpConnectorClient } from '../connector-client/connector-client';
+import { forgeRemoteInvoker } from '../connector-client/forge-remote-invoker';
 import { consoleLogger } from '../logger';
 import { forgeKeyValueStore } from '../storage/forge-key-value-store';
 import { forgeWebTriggerUrls } from '../webtriggers/web-trigger-urls';

@@ -1,4 +1,4 @@
-import { REMOTE_PRESETS, type ExchangeStepId, type ExchangeStepView, type ForgeLinkView } from '../../contract';
+import { REMOTE_PRESETS, isAtlassianApplication, type ExchangeStepId, type ExchangeStepView, type ForgeLinkView } from '../../contract';
 import type { LinkRecord } from './link-record';
 
 /**
@@ -9,8 +9,7 @@ import type { LinkRecord } from './link-record';
 
 /** Only Atlassian applications call back with credentials this site issues; external providers do not. */
 export function supportsIncoming(record: Pick<LinkRecord, 'remoteKind' | 'authKind'>): boolean {
-  const family = REMOTE_PRESETS[record.remoteKind].family;
-  return record.authKind !== 'none' && (family === 'data-center' || family === 'atlassian-cloud');
+  return record.authKind !== 'none' && isAtlassianApplication(record.remoteKind);
 }
 
 export function applicableSteps(record: LinkRecord): ExchangeStepId[] {

@@ -3,6 +3,8 @@ import {
   type AuthorizeLinkResult,
   MANUAL_EXCHANGE_STEPS,
   REMOTE_PRESETS,
+  secretFingerprint,
+  isAtlassianApplication,
   type AuditAction,
   type CloudIncomingScope,
   type CreateLinkInput,
@@ -18,7 +20,7 @@ import {
   type TestConnectionResult,
   type UpdateLinkInput,
 } from '../../contract';
-import { ConnectorError, type ConnectorClient } from '../connector/connector-client';
+import { ConnectorError, type ConnectorClient } from '../connector-client/connector-client';
 import { AppError } from '../errors';
 import type { IncomingClients } from '../incoming/incoming-clients';
 import { errorFields, type Logger } from '../logger';
@@ -27,7 +29,6 @@ import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
 import { diffLinks } from './audit-diff';
 import { applicableSteps, supportsIncoming } from './exchange-steps';
-import { fingerprintOf } from './fingerprint';
 import type { LinkRecord } from './link-record';
 import { incomingView, toLinkView, type IncomingUrls } from './link-view';
 
@@ -107,7 +108,7 @@ export class LinkService {
         statusReason: remote.statusReason,
         outgoing: {
           clientId: null,
-          clientSecretFingerprint: secret === undefined ? null : fingerprintOf(secret, now),
+          clientSecretFingerprint: secret === undefined ? null : secretFingerprint(secret, now),
           scopes: [],
           grantType: remote.outgoing.grantType,
           redirectUri: null,
@@ -142,7 +143,7 @@ export class LinkService {
     let after = mirror(before, remote);
     const secret = input.changes.outgoing?.clientSecret;
     if (secret !== undefined) {
-      after = { ...after, outgoing: { ...after.outgoing, clientSecretFingerprint: secret === null ? null : fingerprintOf(secret, now) } };
+      after = { ...after, outgoing: { ...after.outgoing, clientSecretFingerprint: secret === null ? null : secretFingerprint(secret, now) } };
     }
     after = this.touched(after, before, actor);
     await this.deps.links.save(after);
@@ -259,7 +260,7 @@ export class LinkService {
           clientId: issued.clientId,
           scopes,
           ...redirect,
-          clientSecretFingerprint: fingerprintOf(issued.clientSecret, this.deps.now()),
+          clientSecretFingerprint: secretFingerprint(issued.clientSecret, this.deps.now()),
           issuedAt: this.deps.now().toISOString(),
           generation: issued.generation,
         },
@@ -367,7 +368,7 @@ function redirectOf(
 function remoteCleanup(record: LinkRecord, connector: DeleteLinkResult['connector']): string[] {
   const preset = REMOTE_PRESETS[record.remoteKind];
   const steps: string[] = [];
-  if (preset.family === 'data-center' || preset.family === 'atlassian-cloud') {
+  if (isAtlassianApplication(record.remoteKind)) {
     steps.push(`Log in to ${preset.label} at ${record.applicationUrl} as an administrator and open its application links (Administration > Applications > Application links).`);
     if (record.outgoing.clientId !== null) steps.push(`Delete the incoming link whose client ID is ${record.outgoing.clientId}: this site used it to call ${preset.label}.`);
     if (record.incoming !== null) steps.push(`Delete the outgoing link that uses this site's client ID ${record.incoming.clientId}: its credentials and tokens no longer work.`);

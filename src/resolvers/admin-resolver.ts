@@ -1,7 +1,7 @@
 import type { Request } from '@forge/resolver';
 import type { z } from 'zod';
 import type { ResolverResponse } from '../../contract';
-import type { AdminCheck } from '../admin/jira-admin-check';
+import type { AdminCheck } from '../permissions/jira-admin-check';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { failure, ok } from './envelope';

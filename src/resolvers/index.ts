@@ -1,53 +1,53 @@
 import Resolver from '@forge/resolver';
-import {
-  AuthorizeLinkPayloadSchema,
-  CreateLinkPayloadSchema,
-  DeleteLinkPayloadSchema,
-  GetConnectorStatusPayloadSchema,
-  GetLinkPayloadSchema,
-  IssueIncomingPayloadSchema,
-  ListAuditLogPayloadSchema,
-  ListLinksPayloadSchema,
-  PairConnectorPayloadSchema,
-  ProbeRemotePayloadSchema,
-  RelocateLinkPayloadSchema,
-  TestConnectionPayloadSchema,
-  UpdateExchangeStepPayloadSchema,
-  UpdateIncomingPayloadSchema,
-  UpdateLinkPayloadSchema,
-  type ResolverKey,
-} from '../../contract';
-import { buildServices, type AppDependencies } from '../app/app-dependencies';
+import { RESOLVER_KEYS, RESOLVERS, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
+import { AppError } from '../errors';
+import type { AppDependencies, AppServices } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
+import { failure } from './envelope';
 
 /** Every resolver the admin page calls, by key (the keys are in the contract, for the page's bridge module). */
-export function resolverDefinitions(deps: AppDependencies): Record<ResolverKey, ResolverDefinition> {
-  const { links, connectorStatus, audit } = buildServices(deps);
+/** Each key's handler takes its contract payload and answers its contract result: the page parses the answer with the same schema. */
+export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
+
+export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
+  const { links, connectorStatus, audit } = services;
   return {
-    listLinks: define(ListLinksPayloadSchema, (input) => links.list(input)),
-    getLink: define(GetLinkPayloadSchema, (input) => links.get(input.id)),
-    createLink: define(CreateLinkPayloadSchema, (input, { actor }) => links.create(input, actor)),
-    updateLink: define(UpdateLinkPayloadSchema, (input, { actor }) => links.update(input, actor)),
-    deleteLink: define(DeleteLinkPayloadSchema, (input, { actor }) => links.delete(input, actor)),
-    relocateLink: define(RelocateLinkPayloadSchema, (input, { actor }) => links.relocate(input, actor)),
-    testConnection: define(TestConnectionPayloadSchema, (input, { actor }) => links.test(input.id, actor)),
-    authorizeLink: define(AuthorizeLinkPayloadSchema, (input, { actor }) => links.authorize(input.id, actor)),
+    listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
+    getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
+    createLink: define(RESOLVERS.createLink.payload, (input, { actor }) => links.create(input, actor)),
+    updateLink: define(RESOLVERS.updateLink.payload, (input, { actor }) => links.update(input, actor)),
+    deleteLink: define(RESOLVERS.deleteLink.payload, (input, { actor }) => links.delete(input, actor)),
+    relocateLink: define(RESOLVERS.relocateLink.payload, (input, { actor }) => links.relocate(input, actor)),
+    testConnection: define(RESOLVERS.testConnection.payload, (input, { actor }) => links.test(input.id, actor)),
+    authorizeLink: define(RESOLVERS.authorizeLink.payload, (input, { actor }) => links.authorize(input.id, actor)),
     // Nothing is stored: the connector fetches the remote's manifest and answers what it found.
-    probeRemote: define(ProbeRemotePayloadSchema, (input) => deps.connector.probe(input)),
-    updateExchangeStep: define(UpdateExchangeStepPayloadSchema, (input, { actor }) => links.setExchangeStep(input, actor)),
-    issueIncomingCredentials: define(IssueIncomingPayloadSchema, (input, { actor }) => links.issueIncoming(input, actor)),
-    updateIncomingCredentials: define(UpdateIncomingPayloadSchema, (input, { actor }) => links.updateIncoming(input, actor)),
-    getConnectorStatus: define(GetConnectorStatusPayloadSchema, () => connectorStatus.status()),
-    pairConnector: define(PairConnectorPayloadSchema, (input, { actor }) => connectorStatus.pair(input.code, actor)),
-    listAuditLog: define(ListAuditLogPayloadSchema, (input) => audit.page(input)),
+    probeRemote: define(RESOLVERS.probeRemote.payload, (input) => deps.connector.probe(input)),
+    updateExchangeStep: define(RESOLVERS.updateExchangeStep.payload, (input, { actor }) => links.setExchangeStep(input, actor)),
+    issueIncomingCredentials: define(RESOLVERS.issueIncomingCredentials.payload, (input, { actor }) => links.issueIncoming(input, actor)),
+    updateIncomingCredentials: define(RESOLVERS.updateIncomingCredentials.payload, (input, { actor }) => links.updateIncoming(input, actor)),
+    getConnectorStatus: define(RESOLVERS.getConnectorStatus.payload, () => connectorStatus.status()),
+    pairConnector: define(RESOLVERS.pairConnector.payload, (input, { actor }) => connectorStatus.pair(input.code, actor)),
+    listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => audit.page(input)),
   };
 }
 
-/** The resolver function's handler: `@forge/resolver` dispatches on the key the page invokes. */
-export function buildResolver(deps: AppDependencies): ReturnType<Resolver['getDefinitions']> {
+export type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
+
+/**
+ * The resolver function's handler: `@forge/resolver` dispatches on the key the page invokes.
+ *
+ * Why the guard in front: `@forge/resolver` looks the key up with `in`, which also finds names
+ * inherited from `Object` (`constructor`, `toString`, `hasOwnProperty`...); `constructor` would
+ * run without the admin check and echo the request back. Only declared keys reach dispatch.
+ */
+export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connector' | 'logger'>, services: AppServices): ResolverHandler {
+  const definitions = resolverDefinitions(deps, services);
   const resolver = new Resolver();
-  for (const [key, definition] of Object.entries(resolverDefinitions(deps))) {
-    resolver.define(key, adminResolver(deps, key, definition));
-  }
-  return resolver.getDefinitions();
+  for (const key of RESOLVER_KEYS) resolver.define(key, adminResolver(deps, key, definitions[key] as ResolverDefinition));
+  const dispatch = resolver.getDefinitions();
+  return async (request, runtime) => {
+    const key: unknown = (request as { call?: { functionKey?: unknown } } | undefined)?.call?.functionKey;
+    if (!isResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
+    return dispatch(request, runtime);
+  };
 }

@@ -1,7 +1,7 @@
 import { asUser } from '@forge/api';
 import type { ConnectorStatusView, ForgeLinkView, LinkPage, ResolverResponse } from '../../contract';
-import { jiraAdminCheck } from '../../src/admin/jira-admin-check';
-import { MemoryKeyValueStore } from '../../src/storage/memory-key-value-store';
+import { jiraAdminCheck } from '../../src/permissions/jira-admin-check';
+import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { resolver } from '../../src/index';
 import { FakeConnector } from './helpers/fake-connector';
 import { fakeKvsService, installForgeFetch, type ForgeFetchCall } from './helpers/fake-forge-runtime';

@@ -1,7 +1,7 @@
 import { kvs } from '@forge/kvs';
 import { forgeKeyValueStore } from '../../src/storage/forge-key-value-store';
 import type { KeyValueStore } from '../../src/storage/key-value-store';
-import { MemoryKeyValueStore } from '../../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { TestClock } from './helpers/forge-app';
 import { fakeKvsService, installForgeFetch, type ForgeFetchCall } from './helpers/fake-forge-runtime';
 

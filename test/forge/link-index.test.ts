@@ -4,7 +4,7 @@ import type { LinkRecord } from '../../src/links/link-record';
 import { KEYS } from '../../src/storage/keys';
 import { chunkOf, LINK_INDEX_CHUNKS, LinkIndex, mergeChunks } from '../../src/storage/link-index';
 import { LinkRepository, MAX_LINKS } from '../../src/storage/link-repository';
-import { MemoryKeyValueStore, type StoreOperation } from '../../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore, type StoreOperation } from '../../preview/memory-key-value-store';
 import { startForgeApp, TestClock } from './helpers/forge-app';
 
 function record(id: string, name: string, version = 1): LinkRecord {

@@ -1,5 +1,5 @@
 import type { AuthorizeLinkResult, DeleteLinkResult, ForgeLinkView, ProbeResult } from '../../contract';
-import type { RemoteInvoker } from '../../src/connector/connector-client';
+import type { RemoteInvoker } from '../../src/connector-client/connector-client';
 import { startTestConnector, type TestConnector } from '../helpers/connector-app';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 

@@ -3,7 +3,7 @@ import type { ForgeLinkView, IssuedIncomingCredentials } from '../../contract';
 import { createPingApi } from '../../src/incoming/ping-api';
 import { createTokenEndpoint } from '../../src/incoming/token-endpoint';
 import { ACCESS_TOKEN_SECONDS, TokenService } from '../../src/incoming/token-service';
-import { MemoryKeyValueStore } from '../../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 import { serveWebTriggers, type WebTriggerServer } from './helpers/web-trigger-server';
 import { oauthFailure } from '../helpers/oauth-failure';

@@ -1,4 +1,4 @@
-import { LinkIdSchema } from '../../../contract';
+import { CONNECTOR_PATHS, LinkIdSchema } from '../../../contract';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import type { Authenticator } from '../http/auth';
@@ -14,7 +14,7 @@ export function consumerRoutes(deps: { consumers: ConsumerService }): AnyRouteSp
   return [
     defineRoute({
       method: 'POST',
-      url: '/v1/consumers',
+      url: CONNECTOR_PATHS.consumers,
       summary: 'Create a consumer: an API key (shown once) that reads tokens of the named links',
       tags: ['consumers'],
       auth: ['operator'],
@@ -28,7 +28,7 @@ export function consumerRoutes(deps: { consumers: ConsumerService }): AnyRouteSp
     }),
     defineRoute({
       method: 'GET',
-      url: '/v1/consumers',
+      url: CONNECTOR_PATHS.consumers,
       summary: 'List consumers (never their keys)',
       tags: ['consumers'],
       auth: ['operator'],
@@ -37,7 +37,7 @@ export function consumerRoutes(deps: { consumers: ConsumerService }): AnyRouteSp
     }),
     defineRoute({
       method: 'DELETE',
-      url: '/v1/consumers/:id',
+      url: CONNECTOR_PATHS.consumer,
       summary: 'Delete a consumer; its API key stops working',
       tags: ['consumers'],
       auth: ['operator'],

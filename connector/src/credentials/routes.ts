@@ -1,4 +1,4 @@
-import { LinkParamsSchema } from '../../../contract';
+import { AuthorizeLinkResultSchema, CONNECTOR_PATHS, LinkParamsSchema } from '../../../contract';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
@@ -12,11 +12,6 @@ const SubjectSchema = z.string().min(1).max(255).regex(/^[^\x00-\x1F\x7F]+$/, 'm
 export const AuthorizeInputSchema = z.strictObject({
   /** The user to authorize, for links that impersonate users. */
   subject: SubjectSchema.optional(),
-});
-export const AuthorizeResultSchema = z.object({
-  /** Where to send the person; null when the link uses client credentials and is already connected. */
-  authorizationUrl: z.string().nullable(),
-  expiresAt: z.string().nullable(),
 });
 export const TokenQuerySchema = z.strictObject({ subject: SubjectSchema.optional() });
 export const ServedTokenSchema = z.object({
@@ -83,13 +78,13 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
   return [
     defineRoute({
       method: 'POST',
-      url: '/v1/links/:id/authorize',
+      url: CONNECTOR_PATHS.authorize,
       summary: 'Start authorizing a link: returns the URL to open (authorization code with PKCE), or connects at once (client credentials)',
       tags: ['tokens'],
       auth: ['operator', 'forge'],
       params: LinkParamsSchema,
       body: AuthorizeInputSchema,
-      response: { status: 200, schema: AuthorizeResultSchema, description: 'Where to send the person' },
+      response: { status: 200, schema: AuthorizeLinkResultSchema, description: 'Where to send the person' },
       handler: ({ params, body }) =>
         mapped(async () => {
           const link = await deps.credentials.linkForAuthorization(params.id);
@@ -102,7 +97,7 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
     }),
     defineRoute({
       method: 'GET',
-      url: '/v1/links/:id/token',
+      url: CONNECTOR_PATHS.token,
       summary: 'A valid access token for a consumer (API key scoped to the link); refreshed first when needed',
       tags: ['tokens'],
       auth: ['consumer'],
@@ -129,7 +124,7 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
  * keeps the code out of logs (the logger drops query strings) and out of referrers.
  */
 export function registerCallbackRoute(app: FastifyInstance, credentials: CredentialService): void {
-  app.get('/oauth/callback', async (request, reply) => {
+  app.get(CONNECTOR_PATHS.oauthCallback, async (request, reply) => {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     let result: CallbackResult;
     try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CONNECTOR_PATHS,
   LinkViewSchema,
   ProbeInputSchema,
   ProbeResultSchema,
@@ -31,7 +32,7 @@ export function discoveryRoutes(deps: {
   return [
     defineRoute({
       method: 'POST',
-      url: '/v1/probe',
+      url: CONNECTOR_PATHS.probe,
       summary: 'What answers at a URL: kind, version, display URL, OAuth 2.0 support (no redirect followed)',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
@@ -41,7 +42,7 @@ export function discoveryRoutes(deps: {
     }),
     defineRoute({
       method: 'POST',
-      url: '/v1/links/:id/test',
+      url: CONNECTOR_PATHS.test,
       summary: 'Test connection: every stage from URL to an API call, each with a code and a hint',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
@@ -51,7 +52,7 @@ export function discoveryRoutes(deps: {
     }),
     defineRoute({
       method: 'GET',
-      url: '/v1/links/:id/test',
+      url: CONNECTOR_PATHS.test,
       summary: 'The last test connection of a link, and who ran it',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
@@ -66,7 +67,7 @@ export function discoveryRoutes(deps: {
     }),
     defineRoute({
       method: 'POST',
-      url: '/v1/links/:id/relocate',
+      url: CONNECTOR_PATHS.relocate,
       summary: 'The remote moved: probe the new URL, then move the link (and the endpoints that followed the old URL)',
       tags: ['discovery'],
       auth: ['operator', 'forge'],

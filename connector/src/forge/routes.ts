@@ -1,12 +1,12 @@
-import { ForgeChannelStatusSchema, ForgePairInputSchema, type ForgeChannelStatus } from '../../../contract';
+import { CONNECTOR_PATHS, ForgeChannelStatusSchema, ForgePairInputSchema, type ForgeChannelStatus } from '../../../contract';
 import { HttpError } from '../http/errors';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { CONNECTOR_VERSION } from '../version';
 import { forgeInvocationOf } from './authenticator';
 import { PairingError, type PairingBinding, type PairingService } from './pairing';
 
-export const PAIR_ROUTE = { method: 'POST', url: '/v1/forge/pair' } as const;
-export const STATUS_ROUTE = { method: 'GET', url: '/v1/forge/status' } as const;
+export const PAIR_ROUTE = { method: 'POST', url: CONNECTOR_PATHS.forgePair } as const;
+export const STATUS_ROUTE = { method: 'GET', url: CONNECTOR_PATHS.forgeStatus } as const;
 
 /** The routes a valid FIT may call before the connector is paired. */
 export const UNPAIRED_ROUTES: ReadonlySet<string> = new Set([`${PAIR_ROUTE.method} ${PAIR_ROUTE.url}`, `${STATUS_ROUTE.method} ${STATUS_ROUTE.url}`]);

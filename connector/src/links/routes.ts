@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  CONNECTOR_ROUTES,
+  CONNECTOR_PATHS,
   CredentialSummariesInputSchema,
   CredentialSummariesSchema,
   CreateLinkInputSchema,
@@ -21,7 +21,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
   return [
     defineRoute({
       method: 'POST',
-      url: '/v1/links',
+      url: CONNECTOR_PATHS.links,
       summary: 'Create a link (the client secret is write-only)',
       tags: ['links'],
       auth: ['operator', 'forge'],
@@ -31,7 +31,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     }),
     defineRoute({
       method: 'GET',
-      url: '/v1/links',
+      url: CONNECTOR_PATHS.links,
       summary: 'List links, oldest first, a page at a time',
       tags: ['links'],
       auth: ['operator', 'forge'],
@@ -51,7 +51,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     }),
     defineRoute({
       method: 'POST',
-      url: CONNECTOR_ROUTES.credentialSummaries,
+      url: CONNECTOR_PATHS.credentialSummaries,
       summary: "The credentials' state and expiry of up to 500 links (for a links list); unknown ids are left out",
       tags: ['links'],
       auth: ['operator', 'forge'],
@@ -66,7 +66,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     }),
     defineRoute({
       method: 'GET',
-      url: '/v1/links/:id',
+      url: CONNECTOR_PATHS.link,
       summary: 'Read one link',
       tags: ['links'],
       auth: ['operator', 'forge'],
@@ -76,7 +76,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     }),
     defineRoute({
       method: 'PATCH',
-      url: '/v1/links/:id',
+      url: CONNECTOR_PATHS.link,
       summary: 'Change a link; `outgoing.clientSecret: null` removes the secret',
       tags: ['links'],
       auth: ['operator', 'forge'],
@@ -87,7 +87,7 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     }),
     defineRoute({
       method: 'DELETE',
-      url: '/v1/links/:id',
+      url: CONNECTOR_PATHS.link,
       summary: 'Delete a link and every secret it holds',
       tags: ['links'],
       auth: ['operator', 'forge'],

@@ -3,6 +3,7 @@ import {
   REMOTE_PRESETS,
   expandEndpoint,
   linkRuleViolations,
+  secretLast4,
   type ApiIssue,
   type CreateLinkInput,
   type LinkStatus,
@@ -15,8 +16,6 @@ import type { Vault } from '../vault/vault';
 
 export const CLIENT_SECRET_FIELD = 'clientSecret';
 
-/** Fingerprints show the last 4 characters only of secrets long enough for that to reveal little. */
-const FINGERPRINT_MIN_LENGTH = 20;
 const UPDATE_ATTEMPTS = 3;
 
 export interface LinkServiceDeps {
@@ -241,7 +240,7 @@ export function nextStatus(record: LinkRecord, previous: LinkStatus | null, cred
 
 function setFingerprint(record: LinkRecord, secret: string, now: string): void {
   record.outgoing.clientSecretSetAt = now;
-  record.outgoing.clientSecretLast4 = secret.length >= FINGERPRINT_MIN_LENGTH ? secret.slice(-4) : null;
+  record.outgoing.clientSecretLast4 = secretLast4(secret);
 }
 
 function defaultEndpoint(kind: CreateLinkInput['remoteKind'], which: 'authorization' | 'token' | 'revocation', base: string, tenant: string | null): string | null {

@@ -5,58 +5,18 @@
  */
 import { z } from 'zod';
 import {
-  AuditPageSchema,
-  AuthorizeLinkPayloadSchema,
-  AuthorizeLinkResultSchema,
-  ConnectorStatusViewSchema,
-  CreateLinkPayloadSchema,
-  DeleteLinkPayloadSchema,
-  DeleteLinkResultSchema,
-  ForgeLinkViewSchema,
-  GetConnectorStatusPayloadSchema,
-  GetLinkPayloadSchema,
-  IssuedIncomingCredentialsSchema,
-  IssueIncomingPayloadSchema,
-  LinkPageSchema,
-  ListAuditLogPayloadSchema,
-  ListLinksPayloadSchema,
-  PairConnectorPayloadSchema,
-  ProbeRemotePayloadSchema,
-  ProbeResultSchema,
-  RelocateLinkPayloadSchema,
+  RESOLVERS,
   ResolverFailureSchema,
-  TestConnectionPayloadSchema,
-  TestConnectionResultSchema,
-  UpdateExchangeStepPayloadSchema,
-  UpdateIncomingPayloadSchema,
-  UpdateLinkPayloadSchema,
   type ForgeErrorCode,
   type LinkSummary,
   type ResolverError,
   type ResolverKey,
+  type ResolverPayload,
+  type ResolverResult,
 } from '../../../contract';
 
-const RESOLVERS = {
-  listLinks: { payload: ListLinksPayloadSchema, result: LinkPageSchema },
-  getLink: { payload: GetLinkPayloadSchema, result: ForgeLinkViewSchema },
-  createLink: { payload: CreateLinkPayloadSchema, result: ForgeLinkViewSchema },
-  updateLink: { payload: UpdateLinkPayloadSchema, result: ForgeLinkViewSchema },
-  deleteLink: { payload: DeleteLinkPayloadSchema, result: DeleteLinkResultSchema },
-  relocateLink: { payload: RelocateLinkPayloadSchema, result: ForgeLinkViewSchema },
-  testConnection: { payload: TestConnectionPayloadSchema, result: z.object({ result: TestConnectionResultSchema, link: ForgeLinkViewSchema }) },
-  authorizeLink: { payload: AuthorizeLinkPayloadSchema, result: AuthorizeLinkResultSchema },
-  probeRemote: { payload: ProbeRemotePayloadSchema, result: ProbeResultSchema },
-  updateExchangeStep: { payload: UpdateExchangeStepPayloadSchema, result: ForgeLinkViewSchema },
-  issueIncomingCredentials: { payload: IssueIncomingPayloadSchema, result: IssuedIncomingCredentialsSchema },
-  updateIncomingCredentials: { payload: UpdateIncomingPayloadSchema, result: ForgeLinkViewSchema },
-  getConnectorStatus: { payload: GetConnectorStatusPayloadSchema, result: ConnectorStatusViewSchema },
-  pairConnector: { payload: PairConnectorPayloadSchema, result: ConnectorStatusViewSchema },
-  listAuditLog: { payload: ListAuditLogPayloadSchema, result: AuditPageSchema },
-} as const satisfies Record<ResolverKey, { payload: z.ZodType; result: z.ZodType }>;
-
-type Resolvers = typeof RESOLVERS;
-export type PayloadOf<K extends ResolverKey> = z.input<Resolvers[K]['payload']>;
-export type ResultOf<K extends ResolverKey> = z.output<Resolvers[K]['result']>;
+export type PayloadOf<K extends ResolverKey> = ResolverPayload<K>;
+export type ResultOf<K extends ResolverKey> = ResolverResult<K>;
 
 /** A refused call: the resolver's codes and messages, and where in the payload each problem is. */
 export class ApiError extends Error {

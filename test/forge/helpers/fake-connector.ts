@@ -12,7 +12,7 @@ import {
   type LinkView,
   type TestConnectionResult,
 } from '../../../contract';
-import type { RemoteInvoker } from '../../../src/connector/connector-client';
+import type { RemoteInvoker } from '../../../src/connector-client/connector-client';
 
 /** What the real connector reports for a link that was never authorized. */
 export const NO_CREDENTIAL: LinkView['credential'] = {

@@ -1,4 +1,4 @@
-import { MemoryKeyValueStore } from '../../../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore } from '../../../preview/memory-key-value-store';
 
 /**
  * Forge's runtime gives each invocation `global.__forge_fetch__`, through which `@forge/kvs` and

@@ -1,10 +1,10 @@
 import type { ResolverKey, ResolverResponse } from '../../../contract';
-import type { AdminCheck } from '../../../src/admin/jira-admin-check';
-import { buildServices, type AppDependencies, type AppServices } from '../../../src/app/app-dependencies';
-import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector/connector-client';
+import type { AdminCheck } from '../../../src/permissions/jira-admin-check';
+import type { AppDependencies, AppServices } from '../../../src/app/app-dependencies';
+import { buildForgeApp } from '../../../src/app/forge-app';
+import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector-client/connector-client';
 import type { Logger } from '../../../src/logger';
-import { buildResolver } from '../../../src/resolvers';
-import { MemoryKeyValueStore, type StoreOperation } from '../../../src/storage/memory-key-value-store';
+import { MemoryKeyValueStore, type StoreOperation } from '../../../preview/memory-key-value-store';
 import { LeakWatch } from '../../helpers/leak-watch';
 import { FakeConnector } from './fake-connector';
 
@@ -82,7 +82,8 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     now: clock.now,
     logger,
   };
-  const handler = buildResolver(deps);
+  const app = buildForgeApp(deps);
+  const handler = app.resolver;
 
   const invoke = async <T>(functionKey: ResolverKey, payload?: unknown, accountId: string | null = ADMIN): Promise<ResolverResponse<T>> => {
     caller = accountId ?? undefined;
@@ -104,7 +105,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     clock,
     logger,
     watch,
-    services: buildServices(deps),
+    services: app.services,
     deps,
     admins,
     adminChecks,

@@ -1,4 +1,4 @@
-import { KVS_LIMITS, StorageError, type KeyValueStore, type QueryPage, type WriteOptions } from './key-value-store';
+import { KVS_LIMITS, StorageError, type KeyValueStore, type QueryPage, type WriteOptions } from '../src/storage/key-value-store';
 
 interface Entry {
   json: string;

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { TestConnectionResultSchema } from './diagnostics';
+import { ExchangeStepIdSchema, ExchangeStepViewSchema } from './exchange';
+import { ResolverErrorSchema } from './forge-errors';
+import { IncomingViewSchema } from './incoming';
+import { AuthKindSchema, CredentialSummarySchema, LinkStatusSchema, SecretFingerprintSchema } from './links';
+import { RemoteKindSchema } from './remotes';
+
+/** What the resolvers answer the admin page: the link as this site sees it, pages of links, the connector's state. */
+
+export const ForgeOutgoingViewSchema = z.object({
+  clientId: z.string().nullable(),
+  hasClientSecret: z.boolean(),
+  clientSecretFingerprint: SecretFingerprintSchema.nullable(),
+  scopes: z.array(z.string()),
+  grantType: z.enum(['authorization_code', 'client_credentials']),
+  /** The connector's callback, to register in the remote as the redirect URI. */
+  redirectUri: z.string().nullable(),
+});
+
+export const ForgeLinkViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  remoteKind: RemoteKindSchema,
+  applicationUrl: z.string(),
+  displayUrl: z.string().nullable(),
+  authKind: AuthKindSchema,
+  status: LinkStatusSchema,
+  statusReason: z.string().nullable(),
+  outgoing: ForgeOutgoingViewSchema,
+  incoming: IncomingViewSchema.nullable(),
+  exchange: z.object({
+    steps: z.array(ExchangeStepViewSchema),
+    complete: z.boolean(),
+    next: ExchangeStepIdSchema.nullable(),
+  }),
+  lastTest: TestConnectionResultSchema.nullable(),
+  /** False when the connector could not be asked for fresh status; the rest is what this site last knew. */
+  connectorReachable: z.boolean(),
+  /**
+   * The outgoing credential as the connector holds it (state, expiry), never kept by this site:
+   * null when this answer did not come with the connector's view (it did not answer, or the
+   * change touched this site only).
+   */
+  credential: CredentialSummarySchema.nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+  version: z.number().int(),
+});
+export type ForgeLinkView = z.infer<typeof ForgeLinkViewSchema>;
+
+export const LinkSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  remoteKind: RemoteKindSchema,
+  applicationUrl: z.string(),
+  status: LinkStatusSchema,
+  hasIncoming: z.boolean(),
+  updatedAt: z.string(),
+  /** Added later: summaries written before lack them, so they are optional. */
+  authKind: AuthKindSchema.optional(),
+  lastTest: z.object({ ok: z.boolean(), testedAt: z.string() }).nullable().optional(),
+  /** Filled when the list is read (from the connector, never stored): absent when it did not answer. */
+  credential: CredentialSummarySchema.optional(),
+});
+export type LinkSummary = z.infer<typeof LinkSummarySchema>;
+
+export const LinkPageSchema = z.object({
+  items: z.array(LinkSummarySchema),
+  total: z.number().int(),
+  nextCursor: z.string().nullable(),
+  /** False when the connector did not answer: the credentials' state is then unknown. */
+  connectorReachable: z.boolean(),
+});
+export type LinkPage = z.infer<typeof LinkPageSchema>;
+
+export const DeleteLinkResultSchema = z.object({
+  deleted: z.literal(true),
+  connector: z.enum(['deleted', 'already-gone', 'not-deleted']),
+  /** The remote application's half cannot be removed from here: what the remote's admin must check. */
+  remote: z.object({ removed: z.literal(false), whatToCheck: z.array(z.string()) }),
+});
+export type DeleteLinkResult = z.infer<typeof DeleteLinkResultSchema>;
+
+/**
+ * What the admin page shows about the connector. Pairing itself is the connector's contract
+ * (`forge-channel.ts`: `POST /v1/forge/pair`, `GET /v1/forge/status`).
+ */
+export const ConnectorStatusViewSchema = z.object({
+  reachable: z.boolean(),
+  paired: z.boolean(),
+  installationId: z.string().nullable(),
+  pairedAt: z.string().nullable(),
+  connectorVersion: z.string().nullable(),
+  /** When the connector cannot be asked: why, and what to check. */
+  problem: ResolverErrorSchema.nullable(),
+});
+export type ConnectorStatusView = z.infer<typeof ConnectorStatusViewSchema>;

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { HttpUrlSchema, SecretFingerprintSchema } from './links';
+import type { ScopeDefinition } from './remotes';
+
+/** The cloud side's incoming credentials: what this site issues so that the remote can call it. */
+
+/**
+ * Scopes this site grants a remote on its incoming credentials. They form one ladder, like Jira
+ * Data Center's: a higher scope implies the lower ones.
+ */
+export const CLOUD_INCOMING_SCOPES: readonly ScopeDefinition[] = [
+  { name: 'READ', description: 'View content and use read-only APIs.', ladder: 'cloud', rank: 0 },
+  { name: 'WRITE', description: 'Create and edit content (includes READ).', ladder: 'cloud', rank: 1 },
+  { name: 'ADMIN', description: 'Perform administrative actions (includes WRITE).', ladder: 'cloud', rank: 2 },
+];
+export const CloudIncomingScopeSchema = z.enum(['READ', 'WRITE', 'ADMIN']);
+export type CloudIncomingScope = z.infer<typeof CloudIncomingScopeSchema>;
+
+/** Every scope the granted ones imply, following the ladder downwards. */
+export function impliedCloudScopes(granted: readonly string[]): Set<CloudIncomingScope> {
+  const ranks = granted
+    .map((name) => CLOUD_INCOMING_SCOPES.find((s) => s.name === name)?.rank)
+    .filter((rank): rank is number => rank !== undefined);
+  const top = Math.max(-1, ...ranks);
+  return new Set(CLOUD_INCOMING_SCOPES.filter((s) => (s.rank ?? 0) <= top).map((s) => s.name as CloudIncomingScope));
+}
+
+export const IncomingCredentialsInputSchema = z.strictObject({
+  scopes: z.array(CloudIncomingScopeSchema).min(1).max(CLOUD_INCOMING_SCOPES.length),
+  /**
+   * The redirect URI the remote's outgoing link shows. Omitted (or flagged as a placeholder, such as
+   * the remote's own URL, as seed 000 suggests) until the admin has it; the link says so until then.
+   */
+  redirectUri: HttpUrlSchema.optional(),
+  redirectUriIsPlaceholder: z.boolean().optional(),
+});
+export type IncomingCredentialsInput = z.infer<typeof IncomingCredentialsInputSchema>;
+
+export const IncomingViewSchema = z.object({
+  clientId: z.string(),
+  scopes: z.array(CloudIncomingScopeSchema),
+  redirectUri: z.string().nullable(),
+  /** True while the redirect URI is missing or a placeholder: the exchange is not finished. */
+  redirectUriIsPlaceholder: z.boolean(),
+  clientSecretFingerprint: SecretFingerprintSchema,
+  issuedAt: z.string(),
+  /** Where the remote gets tokens with these credentials (this app's web trigger). */
+  tokenEndpointUrl: z.string().nullable(),
+  /** An API that answers only to a valid token: the remote's outgoing link can test against it. */
+  pingUrl: z.string().nullable(),
+});
+export type IncomingView = z.infer<typeof IncomingViewSchema>;
+
+export const IssuedIncomingCredentialsSchema = z.object({
+  incoming: IncomingViewSchema,
+  /** Shown this once: only a hash is kept. */
+  clientSecret: z.string(),
+});
+export type IssuedIncomingCredentials = z.infer<typeof IssuedIncomingCredentialsSchema>;
