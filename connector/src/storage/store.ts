@@ -6,16 +6,17 @@
  * Records hold metadata only. Secrets live apart, in `secrets`, always as vault ciphertext keyed
  * by (ownerId, field) with the data-key version that sealed them; nothing here ever sees plaintext.
  */
+import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
   id: string;
   name: string;
-  remoteKind: string;
+  remoteKind: RemoteKind;
   applicationUrl: string;
   displayUrl: string | null;
-  authKind: string;
-  status: string;
+  authKind: AuthKind;
+  status: LinkStatus;
   statusReason: string | null;
   outgoing: {
     clientId: string | null;

@@ -31,7 +31,7 @@ import {
   type VaultKeyRow,
 } from '../../../connector/src/storage';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../../connector/src/storage/migrations';
-import { TOKEN_CHANNEL } from '../../../connector/src/storage/postgres-changes';
+import { TOKEN_CHANNEL } from '../../../connector/src/storage/postgres/change-feed';
 import { createTestDatabase, dumpDatabase, type TestDatabase } from '../../helpers/postgres';
 
 /** A fresh empty database and ways to reach it. */
