@@ -1,6 +1,6 @@
 /**
  * The one storage interface of the connector. Two adapters implement it (SQLite for one replica,
- * PostgreSQL for several) and one conformance suite (`test/connector/storage/conformance.test.ts`)
+ * PostgreSQL for several) and one conformance suite (`test/connector/storage/`, one file per sub-store)
  * holds both to the same behaviour.
  *
  * Records hold metadata only. Secrets live apart, in `secrets`, always as vault ciphertext keyed

@@ -6,6 +6,7 @@ import {
   authStateOwnerId,
   CODE_VERIFIER_FIELD,
   REFRESH_TOKEN_FIELD,
+  type LinkRecord,
   type Store,
   StoreError,
   tokenOwnerId,
@@ -32,6 +33,22 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const record = link('a', at(5), { displayUrl: 'https://jira.example.com/display', statusReason: 'why', version: 7 });
       await store.links.create(record);
       expect(await store.links.get('a')).toEqual(record);
+    });
+
+    it.each([
+      ['remoteKind', 'gitlab'],
+      ['authKind', 'basic'],
+      ['status', 'broken'],
+    ])('a stored %s outside the contract\'s values (%s) is refused when read, never handed on as a string', async (field, value) => {
+      await store.links.create(link('a'));
+      await db.raw(
+        backend.name === 'sqlite'
+          ? `UPDATE links SET document = json_set(document, '$.${field}', '${value}')`
+          : `UPDATE links SET document = jsonb_set(document, '{${field}}', '"${value}"')`,
+      );
+      await expect(store.links.get('a')).rejects.toThrow(new RegExp(`A row of links does not have the expected shape \\(document\\.${field}\\)`));
+      // And the record check before writing refuses the same value.
+      await expect(store.links.create(link('b', at(0), { [field]: value } as Partial<LinkRecord>))).rejects.toThrow(TypeError);
     });
 
     it('get of an id never stored is undefined', async () => {
