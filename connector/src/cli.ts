@@ -10,6 +10,7 @@ import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
 import { openRuntime, type Runtime } from './runtime';
 import { serve } from './server';
+import { ServerLockError } from './storage';
 import { StoreError } from './storage/store';
 import { VaultError } from './vault/errors';
 import { KEY_FILE_NAME, masterKeyId, parseMasterKey, writeKeyFile } from './vault/master-key';
@@ -30,6 +31,7 @@ function explain(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof VaultError) return `vault: ${error.message}`;
   if (error instanceof StoreError) return `store: ${error.message}`;
+  if (error instanceof ServerLockError) return `serve: ${error.message}`;
   if (error instanceof PairingError) return `pairing: ${error.message}`;
   if (error instanceof Error) return `unexpected error: ${error.message}`;
   return 'unexpected error';

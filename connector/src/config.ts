@@ -18,6 +18,11 @@ export interface ConnectorConfig {
   forgeAppId: string | undefined;
   forgeJwksUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * SQLite only: how long `serve` waits for another server on the same data directory to stop
+   * (a rolling restart) before refusing to start.
+   */
+  serveLockWaitMs: number;
 }
 
 export const DEFAULT_FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
@@ -78,6 +83,9 @@ const EnvSchema = z.object({
       .optional(),
   ),
   FORGE_JWKS_URL: optionalText.pipe(z.string().url('must be the URL of a JWKS document').optional()),
+  CONNECTOR_SERVE_WAIT_SECONDS: optionalText
+    .transform((v) => v ?? '15')
+    .pipe(z.string().regex(/^\d+$/, 'must be a whole number of seconds from 0 to 3600').transform(Number).pipe(z.number().max(3600, 'must be a whole number of seconds from 0 to 3600'))),
   CONNECTOR_LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
 });
 
@@ -116,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     forgeAppId: e.FORGE_APP_ID,
     forgeJwksUrl: e.FORGE_JWKS_URL ?? DEFAULT_FORGE_JWKS_URL,
     logLevel: e.CONNECTOR_LOG_LEVEL ?? 'info',
+    serveLockWaitMs: e.CONNECTOR_SERVE_WAIT_SECONDS * 1000,
   };
 }
 

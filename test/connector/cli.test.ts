@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli, tokenColumn } from '../../connector/src/cli';
 import { loadConfig } from '../../connector/src/config';
@@ -116,6 +116,130 @@ describe('applinks-connector CLI', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+/** A `serve` child process on `dataDir`, its output collected. */
+function spawnServe(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, CONNECTOR_PORT: '0', CONNECTOR_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  /** Resolves with the URL once it listens; rejects if it exits first or takes longer than `ms`. */
+  const listening = (ms = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stderr);
+        if (match?.[1] !== undefined) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      const poll = setInterval(check, 10);
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        reject(new Error(`no listen line in time: ${output.stderr}`));
+      }, ms);
+      void exited.then((code) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        reject(new Error(`exited with ${code}: ${output.stderr}`));
+      });
+    });
+  return { child, output, exited, listening, kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL') };
+}
+
+/** The CLI as its own process, as an operator runs it next to a server. */
+function runBin(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('one serve process per SQLite data directory (real processes)', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  const children: ReturnType<typeof spawnServe>[] = [];
+  const serveProcess = (extra: NodeJS.ProcessEnv = {}) => {
+    const started = spawnServe({ ...env, ...extra });
+    children.push(started);
+    return started;
+  };
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cli-serve-lock-'));
+    env = { CONNECTOR_DATA_DIR: dataDir, FORGE_APP_ID: 'ari:cloud:ecosystem::app/0b7b8a52-53b4-4e7c-9c57-1d0f6a6b8e11' };
+  });
+  afterEach(async () => {
+    for (const started of children.splice(0)) {
+      started.kill();
+      await started.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a second serve refuses to start, naming the holder (pid, host, since), while the CLI maintenance commands work beside the first', async () => {
+    const first = serveProcess();
+    const url = await first.listening();
+    const second = serveProcess({ CONNECTOR_SERVE_WAIT_SECONDS: '0' });
+    expect(await second.exited).toBe(1);
+    expect(second.output.stderr).toMatch(new RegExp(`another connector serves from .*\\(pid ${first.child.pid} on ${hostname()}, since \\d{4}-\\d{2}-\\d{2}T`));
+    expect(second.output.stderr).not.toMatch(/listening on/);
+    // The first keeps serving.
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+    const list = await runBin(['links', 'list'], env);
+    expect(list).toMatchObject({ code: 0, out: expect.stringContaining('No links yet') });
+    const pair = await runBin(['pair'], env);
+    expect(pair.code).toBe(0);
+    expect(pair.out.trim()).toMatch(/^\S+$/);
+    const rotate = await runBin(['rotate-key', '--grace-ms', '0'], env);
+    expect(rotate).toMatchObject({ code: 0, out: expect.stringContaining('data key 2 is active') });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  }, 60_000);
+
+  it('in a rolling restart the second serve waits with a log line, and serves once the first has stopped', async () => {
+    const first = serveProcess();
+    await first.listening();
+    const second = serveProcess({ CONNECTOR_SERVE_WAIT_SECONDS: '30' });
+    const deadline = Date.now() + 15_000;
+    while (!second.output.stdout.includes('waiting up to 30 s for it to stop')) {
+      if (Date.now() > deadline) throw new Error(`no waiting line: ${second.output.stdout} ${second.output.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(second.output.stdout).toContain(`pid ${first.child.pid} on ${hostname()}`);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const stoppedAt = Date.now();
+    const url = await second.listening();
+    const handoverMs = Date.now() - stoppedAt;
+    // eslint-disable-next-line no-console
+    console.log(`rolling restart: the waiting server listened ${handoverMs} ms after the first exited`);
+    expect(handoverMs).toBeLessThan(10_000);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  }, 60_000);
+
+  it('a holder killed with SIGKILL does not block the next serve (the OS drops the lock)', async () => {
+    const first = serveProcess();
+    await first.listening();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const killedAt = Date.now();
+    const second = serveProcess({ CONNECTOR_SERVE_WAIT_SECONDS: '0' });
+    const url = await second.listening();
+    // eslint-disable-next-line no-console
+    console.log(`after kill -9 of the holder, the next serve listened in ${Date.now() - killedAt} ms (wait 0: it never waited)`);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  }, 60_000);
 });
 
 async function startTestConnectorWithKey(env: Record<string, string>, watch: LeakWatch) {

@@ -25,6 +25,7 @@ describe('configuration from the environment', () => {
       forgeAppId: undefined,
       forgeJwksUrl: DEFAULT_FORGE_JWKS_URL,
       logLevel: 'info',
+      serveLockWaitMs: 15_000,
     });
   });
 
@@ -42,6 +43,7 @@ describe('configuration from the environment', () => {
         CONNECTOR_ALLOWED_HOSTS: 'jira.internal, 10.0.0.5:8443,*.corp.example',
         FORGE_APP_ID: 'ari:cloud:ecosystem::app/0b7b8a52-53b4-4e7c-9c57-1d0f6a6b8e11',
         FORGE_JWKS_URL: 'http://127.0.0.1:5000/jwks.json',
+        CONNECTOR_SERVE_WAIT_SECONDS: '0',
       },
       '/',
     );
@@ -54,6 +56,7 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://connector.example.com',
       allowedHosts: ['jira.internal', '10.0.0.5:8443', '*.corp.example'],
       forgeJwksUrl: 'http://127.0.0.1:5000/jwks.json',
+      serveLockWaitMs: 0,
     });
   });
 
@@ -69,6 +72,8 @@ describe('configuration from the environment', () => {
     ['FORGE_APP_ID', 'my-app', /ari:cloud:ecosystem::app/],
     ['FORGE_JWKS_URL', 'nope', /JWKS/],
     ['CONNECTOR_LOG_LEVEL', 'loud', /.+/],
+    ['CONNECTOR_SERVE_WAIT_SECONDS', '5s', /whole number of seconds/],
+    ['CONNECTOR_SERVE_WAIT_SECONDS', '7200', /whole number of seconds/],
   ])('names %s when it is %s', (variable, value, message) => {
     const found = problems({ [variable]: value });
     expect(found).toHaveLength(1);

@@ -1,6 +1,6 @@
 /**
  * The listeners of `tokens.onChange` in one store. Both adapters call them after the change has
- * committed; PostgreSQL also hears other processes' changes (see `postgres-changes.ts`).
+ * committed; PostgreSQL also hears other processes' changes (see `postgres/change-feed.ts`).
  */
 import { z } from 'zod';
 

@@ -10,6 +10,7 @@ import type { Store } from './store';
 export * from './store';
 export { createPostgresStore, type PostgresStoreOptions } from './postgres';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite';
+export { acquireServerLock, describeHolder, ServerLockError, type ServerLock, type ServerLockHolder } from './sqlite/server-lock';
 
 /** The SQLite file's name inside the data directory. */
 export const SQLITE_FILE_NAME = 'connector.db';

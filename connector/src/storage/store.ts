@@ -1,21 +1,22 @@
 /**
  * The one storage interface of the connector. Two adapters implement it (SQLite for one replica,
- * PostgreSQL for several) and one conformance suite (`test/connector/storage/conformance.test.ts`)
+ * PostgreSQL for several) and one conformance suite (`test/connector/storage/`, one file per sub-store)
  * holds both to the same behaviour.
  *
  * Records hold metadata only. Secrets live apart, in `secrets`, always as vault ciphertext keyed
  * by (ownerId, field) with the data-key version that sealed them; nothing here ever sees plaintext.
  */
+import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
   id: string;
   name: string;
-  remoteKind: string;
+  remoteKind: RemoteKind;
   applicationUrl: string;
   displayUrl: string | null;
-  authKind: string;
-  status: string;
+  authKind: AuthKind;
+  status: LinkStatus;
   statusReason: string | null;
   outgoing: {
     clientId: string | null;

@@ -13,8 +13,8 @@
  * drop cached copies early, never as the only way to learn of a change.
  */
 import pg from 'pg';
-import { decodeNotification, type BackgroundErrorHandler, type ChangeListeners } from './changes';
-import { StoreError } from './store';
+import { decodeNotification, type BackgroundErrorHandler, type ChangeListeners } from '../changes';
+import { StoreError } from '../store';
 
 /** The channel of token changes; NOTIFY and LISTEN name it literally, so it stays a plain identifier. */
 export const TOKEN_CHANNEL = 'applinks_tokens';
