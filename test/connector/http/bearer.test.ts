@@ -18,7 +18,7 @@ describe('reading a bearer token from the Authorization header', () => {
     ['Bearer abc=def', 'padding inside the token'],
     ['Bearer a,b', 'a character outside b64token'],
     ['xBearer abc', 'a prefix before the scheme'],
-  ])('finds none in %j (%s)', (header) => {
+  ])('finds none in %j (%s)', (header, _what) => {
     expect(read(header)).toBeUndefined();
   });
 
