@@ -243,6 +243,31 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
     expect(await response.json()).toEqual({ error: 'invalid_request', error_description: `The parameter ${name} is sent more than once.` });
   });
 
+  it('does the same storage work for an unknown or malformed client ID as for a known one (no timing oracle)', async () => {
+    const s = await setup();
+    const storageWork = async (body: Record<string, string>, authorization?: string): Promise<string[]> => {
+      s.app.operations.length = 0;
+      const response = await fetch(s.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }) },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...body }).toString(),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'Unknown client, or wrong client secret.' });
+      return s.app.operations.map((o) => o.operation);
+    };
+    const known = await storageWork({ client_id: s.clientId, client_secret: 'f'.repeat(64) });
+    expect(known).toEqual(['get', 'getSecret']);
+    expect(await storageWork({ client_id: '0'.repeat(32), client_secret: 'f'.repeat(64) })).toEqual(known);
+    expect(await storageWork({ client_id: 'not-a-client-id', client_secret: 'f'.repeat(64) })).toEqual(known);
+    expect(await storageWork({}, `Basic ${Buffer.from(`${'1'.repeat(32)}:${'f'.repeat(64)}`).toString('base64')}`)).toEqual(known);
+    expect(await storageWork({}, `Basic ${Buffer.from(`${s.clientId}:wrong`).toString('base64')}`)).toEqual(known);
+    // The same reads on success too, before the tokens are written.
+    s.app.operations.length = 0;
+    remember(s, await s.client().getToken({}));
+    expect(s.app.operations.map((o) => o.operation).slice(0, 2)).toEqual(known);
+  });
+
   it('binds a refresh token to its client: another client cannot use it', async () => {
     const s = await setup();
     const token = remember(s, await s.client().getToken({}));
