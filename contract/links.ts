@@ -45,8 +45,16 @@ export const HttpUrlSchema = z
 export const ScopeNameSchema = z.string().min(1).max(200).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope token (RFC 6749 section 3.3)');
 
 const ClientIdSchema = z.string().min(1).max(512).regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
-/** Secrets are opaque; we only bound their size and refuse control characters. */
-const ClientSecretSchema = z.string().min(1).max(4096).regex(/^[^\x00-\x1F\x7F]+$/, 'must not contain control characters');
+/**
+ * Secrets are opaque, but RFC 6749 appendix A.2 defines them as visible ASCII (VSCHAR,
+ * %x20-7E), and the token client cannot send anything else: refused here with a 400 that says
+ * so, rather than accepted and failing at authorize. The message never repeats the value.
+ */
+const ClientSecretSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII (RFC 6749 appendix A.2): letters, digits, spaces and punctuation, no accents, other scripts or control characters');
 const TenantSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant ID or domain');
 
 export const OutgoingInputSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConnectorConfig } from './config';
@@ -22,6 +23,7 @@ import { registerMetrics } from './observability/metrics';
 import { lazyChildLogger } from './observability/request-logger';
 import { createGuardedAgents } from './outbound/guarded-agents';
 import { SafeHttp, type ResolveAll } from './outbound/safe-http';
+import { interfaceAddresses, type LocalAddresses } from './outbound/address';
 import { UrlPolicy } from './outbound/url-policy';
 import type { Store } from './storage/store';
 import type { Vault } from './vault/vault';
@@ -41,6 +43,8 @@ export interface AppDeps {
   credentials?: Pick<ConstructorParameters<typeof CredentialService>[0], 'providerTimeoutMs' | 'refreshPolicy' | 'now' | 'random'>;
   /** Probe and test-connection tuning for tests: name resolution, extra trusted CAs, time limits. */
   discovery?: { resolve?: ResolveAll; ca?: string[]; testTimeouts?: Partial<TestTimeouts>; probeTimeouts?: ProbeTimeouts };
+  /** The connector host's own addresses, refused like loopback. Default: `os.networkInterfaces()`, read per check. */
+  localAddresses?: LocalAddresses;
 }
 
 /** The services behind the routes, for the server (scheduler) and for tests. */
@@ -92,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched', logger: deps.logger });
   registerErrorHandling(app, { onNotFound: metrics.recordUnmatched });
 
-  const policy = new UrlPolicy(deps.config.allowedHosts);
+  const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
   const credentials = new CredentialService({
     store: deps.store,

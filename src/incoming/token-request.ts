@@ -5,7 +5,7 @@ import { OAuthEndpointError } from './oauth-error';
 export type TokenRequestParams = ReadonlyMap<string, string>;
 
 /** Bodies are a few hundred bytes; anything far larger is not a token request. */
-const MAX_BODY_BYTES = 16 * 1024;
+export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
  * Reads the form body of a token request (RFC 6749 section 3.2: POST, form-encoded, parameters
@@ -24,8 +24,12 @@ export function parseTokenRequest(request: WebTriggerRequest): TokenRequestParam
   const body = request.body ?? '';
   if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) throw new OAuthEndpointError('invalid_request', 'The request body is too large.');
   const params = new Map<string, string>();
+  // Names seen, empty or not: `client_id=&client_id=<id>` is a parameter sent twice (RFC 6749
+  // section 3.2), even though an empty value counts as omitted (section 3.1).
+  const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(body)) {
-    if (params.has(name)) throw new OAuthEndpointError('invalid_request', `The parameter ${name} is sent more than once.`);
+    if (seen.has(name)) throw new OAuthEndpointError('invalid_request', `The parameter ${name} is sent more than once.`);
+    seen.add(name);
     if (value !== '') params.set(name, value);
   }
   return params;

@@ -190,21 +190,82 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
       fetch(s.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: string } }));
     const credentials = `client_id=${s.clientId}&client_secret=${s.clientSecret}`;
 
-    expect(await post(`grant_type=authorization_code&code=x&${credentials}`)).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
-    expect(await post(credentials)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
-    expect(await post(`grant_type=client_credentials&grant_type=refresh_token&${credentials}`)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
-    expect(await post(`grant_type=refresh_token&${credentials}`)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
-    expect(await post(`grant_type=refresh_token&refresh_token=nope&${credentials}`)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
-    expect(await post('grant_type=client_credentials')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    // Each line asserts the message of the check it is about: another check giving the same code
+    // must not keep it green when this one is deleted.
+    expect(await post(`grant_type=authorization_code&code=x&${credentials}`)).toMatchObject({
+      status: 400,
+      body: { error: 'unsupported_grant_type', error_description: 'This endpoint supports the client_credentials and refresh_token grants.' },
+    });
+    expect(await post(credentials)).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'grant_type is required.' } });
+    expect(await post(`grant_type=client_credentials&grant_type=refresh_token&${credentials}`)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'The parameter grant_type is sent more than once.' },
+    });
+    expect(await post(`grant_type=refresh_token&${credentials}`)).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'refresh_token is required.' } });
+    expect(await post(`grant_type=refresh_token&refresh_token=nope&${credentials}`)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The refresh token is invalid, expired, revoked, or was issued to another client.' },
+    });
+    expect(await post('grant_type=client_credentials')).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'Client authentication is required: send client_id and client_secret.' },
+    });
     expect(await post(`grant_type=client_credentials&${credentials}`, { authorization: `Basic ${Buffer.from(`${s.clientId}:${s.clientSecret}`).toString('base64')}` })).toMatchObject({
       status: 400,
-      body: { error: 'invalid_request' },
+      body: { error: 'invalid_request', error_description: 'Authenticate with HTTP Basic or with client_secret in the body, not both.' },
     });
-    expect(await post('grant_type=client_credentials', { authorization: 'Basic !!!' })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await post('grant_type=client_credentials', { authorization: 'Basic !!!' })).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'The Basic credentials are malformed.' },
+    });
+    // Good credentials behind a character Node's base64 decoder would skip: refused by the shape check itself.
+    const sneaky = Buffer.from(`${s.clientId}:${s.clientSecret}`).toString('base64').replace(/^(....)/, '$1!');
+    expect(await post('grant_type=client_credentials', { authorization: `Basic ${sneaky}` })).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'The Basic credentials are malformed.' },
+    });
 
     const get = await fetch(s.tokenUrl);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it.each([
+    ['client_id', (id: string, secret: string) => `grant_type=client_credentials&client_id=&client_id=${id}&client_secret=${secret}`],
+    ['client_secret', (id: string, secret: string) => `grant_type=client_credentials&client_id=${id}&client_secret=&client_secret=${secret}`],
+    ['grant_type', (id: string, secret: string) => `grant_type=&grant_type=client_credentials&client_id=${id}&client_secret=${secret}`],
+    ['scope', (id: string, secret: string) => `grant_type=client_credentials&scope=&scope=READ&client_id=${id}&client_secret=${secret}`],
+    ['grant_type', (id: string, secret: string) => `grant_type=client_credentials&grant_type=client_credentials&client_id=${id}&client_secret=${secret}`],
+  ])('refuses %s sent twice, even with an empty first copy and good credentials', async (name, body) => {
+    const s = await setup();
+    const response = await fetch(s.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(s.clientId, s.clientSecret) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: `The parameter ${name} is sent more than once.` });
+  });
+
+  it('does the same storage work for an unknown or malformed client ID as for a known one (no timing oracle)', async () => {
+    const s = await setup();
+    const storageWork = async (body: Record<string, string>, authorization?: string): Promise<string[]> => {
+      s.app.operations.length = 0;
+      const response = await fetch(s.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }) },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...body }).toString(),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'Unknown client, or wrong client secret.' });
+      return s.app.operations.map((o) => o.operation);
+    };
+    const known = await storageWork({ client_id: s.clientId, client_secret: 'f'.repeat(64) });
+    expect(known).toEqual(['get', 'getSecret']);
+    expect(await storageWork({ client_id: '0'.repeat(32), client_secret: 'f'.repeat(64) })).toEqual(known);
+    expect(await storageWork({ client_id: 'not-a-client-id', client_secret: 'f'.repeat(64) })).toEqual(known);
+    expect(await storageWork({}, `Basic ${Buffer.from(`${'1'.repeat(32)}:${'f'.repeat(64)}`).toString('base64')}`)).toEqual(known);
+    expect(await storageWork({}, `Basic ${Buffer.from(`${s.clientId}:wrong`).toString('base64')}`)).toEqual(known);
+    // The same reads on success too, before the tokens are written.
+    s.app.operations.length = 0;
+    remember(s, await s.client().getToken({}));
+    expect(s.app.operations.map((o) => o.operation).slice(0, 2)).toEqual(known);
   });
 
   it('binds a refresh token to its client: another client cannot use it', async () => {

@@ -25,6 +25,13 @@ export const FORGE_TOKEN_ISSUER = 'forge/invocation-token';
 /** Forge's FITs are about 1.5 KiB; anything far larger is refused before it is parsed. */
 export const MAX_TOKEN_BYTES = 8 * 1024;
 export const CLOCK_TOLERANCE_SECONDS = 30;
+/**
+ * The longest lifetime (`exp` minus the earlier of `iat` and `nbf`) accepted. Forge issues FITs
+ * that live about 25 s (Atlassian's example has `exp - iat` = 25). Five minutes is twelve times
+ * that: room for the platform to lengthen them without breaking the connector, while a token
+ * signed to last for years (a leaked signing key's favourite) or copied from a log is refused.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 300;
 
 /** Three base64url segments: the only shape a compact JWS can have. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -92,6 +99,10 @@ export type InvocationTokenErrorCode =
   | 'BAD_SIGNATURE'
   | 'EXPIRED'
   | 'CLAIM_INVALID'
+  /** `exp` is further from `iat`/`nbf` than Forge ever issues. */
+  | 'LIFETIME_TOO_LONG'
+  /** `iat` is later than now plus the clock tolerance. */
+  | 'ISSUED_IN_FUTURE'
   | 'KEY_REJECTED'
   | 'UNSUPPORTED';
 
@@ -114,6 +125,7 @@ export interface InvocationTokenVerifierOptions {
   now: () => Date;
   clockToleranceSeconds?: number;
   maxTokenBytes?: number;
+  maxLifetimeSeconds?: number;
 }
 
 export interface InvocationTokenVerifier {
@@ -124,6 +136,7 @@ export interface InvocationTokenVerifier {
 export function createInvocationTokenVerifier(options: InvocationTokenVerifierOptions): InvocationTokenVerifier {
   const maxBytes = options.maxTokenBytes ?? MAX_TOKEN_BYTES;
   const tolerance = options.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS;
+  const maxLifetime = options.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS;
   return {
     async verify(token) {
       // Bounded before anything parses it: a huge token costs nothing but this comparison.
@@ -151,6 +164,13 @@ export function createInvocationTokenVerifier(options: InvocationTokenVerifierOp
         throw new InvocationTokenError('CLAIM_INVALID', `unexpected claims: ${where.join(', ')}`);
       }
       const c = claims.data;
+      // jose checks `iat` only for its type: a token "issued" an hour from now passed.
+      const nowSeconds = options.now().getTime() / 1000;
+      if (c.iat !== undefined && c.iat > nowSeconds + tolerance) {
+        throw new InvocationTokenError('ISSUED_IN_FUTURE', `iat is ${Math.round(c.iat - nowSeconds)} s in the future (tolerance ${tolerance} s)`);
+      }
+      const lifetime = c.exp - Math.min(c.iat ?? c.nbf, c.nbf);
+      if (lifetime > maxLifetime) throw new InvocationTokenError('LIFETIME_TOO_LONG', `the token lives ${lifetime} s; Forge issues tokens of at most ${maxLifetime} s`);
       // Defence in depth: the audience was checked by jose; the app named inside must agree.
       if (c.aud !== options.appId || c.app.id !== options.appId) throw new InvocationTokenError('CLAIM_INVALID', 'app.id does not match the audience');
       if (c.app.installation !== undefined && c.app.installation.id !== c.app.installationId) {

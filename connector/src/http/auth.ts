@@ -18,11 +18,17 @@ export interface Principal {
  */
 export type Authenticator = (request: FastifyRequest, bearer: string) => Promise<Principal | undefined>;
 
-export function bearerToken(request: FastifyRequest): string | undefined {
+/**
+ * `Authorization: Bearer <token68>` (RFC 6750 section 2.1). The scheme name is case-insensitive
+ * (RFC 7235 section 2.1: `bearer` and `BEARER` are Bearer) and one or more spaces may follow it;
+ * the token itself is compared exactly.
+ */
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
-  return match?.[1];
+  return BEARER.exec(header.trim())?.[1];
 }
 
 /** Compares two secrets in constant time, whatever their lengths (digests first). */

@@ -5,8 +5,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { DiagnosticCode } from '../../../contract';
 import { TRANSPORT_CODES, findSystemErrorCode } from '../tokens/errors';
-import { isInternalAddress, isIpLiteral } from './address';
-import type { UrlPolicy } from './url-policy';
+import { formatAddress, isIpLiteral, parseAddress } from './address';
+import { portOf, type UrlPolicy } from './url-policy';
 
 /** Where an outbound call failed: the first stages of test connection. */
 export type OutboundPhase = 'url' | 'dns' | 'tcp' | 'tls' | 'http';
@@ -118,10 +118,10 @@ export class SafeHttp {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundError('URL_INVALID', 'url', 'The URL must use https.');
     if (url.username !== '' || url.password !== '') throw new OutboundError('URL_INVALID', 'url', 'The URL must not contain a user name or password.');
     if (this.deps.policy.isHostAllowed(url)) return url;
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     // An internal address is refused whatever the scheme: that is the more important reason.
-    if (isInternalAddress(host) || host === 'localhost' || host.endsWith('.localhost')) {
-      throw new OutboundError('HOST_NOT_ALLOWED', 'url', `${url.host} is an internal address; the connector calls it only when CONNECTOR_ALLOWED_HOSTS lists it.`);
+    const internal = this.deps.policy.internalReason(url.hostname);
+    if (internal !== undefined) {
+      throw new OutboundError('HOST_NOT_ALLOWED', 'url', `${url.host} is an internal address: ${internal}; the connector calls it only when CONNECTOR_ALLOWED_HOSTS lists it.`);
     }
     if (url.protocol !== 'https:') throw new OutboundError('URL_INSECURE', 'url', `${url.host} is reached over plain http; use https, or list the host in CONNECTOR_ALLOWED_HOSTS.`);
     return url;
@@ -134,8 +134,10 @@ export class SafeHttp {
   async resolve(url: URL, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<ResolvedAddress> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     let addresses: ResolvedAddress[];
-    if (isIpLiteral(host)) {
-      addresses = [{ address: host, family: net.isIPv6(host) ? 6 : 4 }];
+    const literal = parseAddress(host);
+    if (literal !== undefined) {
+      // Connect to the address as the check read it (`127.0.0.1.` is 127.0.0.1), not to a name.
+      addresses = [{ address: formatAddress(literal), family: literal.bits === 128 ? 6 : 4 }];
     } else {
       try {
         addresses = await withTimeout(this.resolveAll(host), timeoutMs, () => new OutboundError('DNS_FAILED', 'dns', `${host} did not resolve within ${timeoutMs} ms.`));
@@ -147,9 +149,9 @@ export class SafeHttp {
     const first = addresses[0];
     if (first === undefined) throw new OutboundError('DNS_FAILED', 'dns', `${host} resolves to no address.`);
     if (!this.deps.policy.isHostAllowed(url)) {
-      const internal = addresses.find((a) => isInternalAddress(a.address));
+      const internal = addresses.map((a) => this.deps.policy.internalReason(a.address)).find((reason) => reason !== undefined);
       if (internal !== undefined) {
-        throw new OutboundError('HOST_NOT_ALLOWED', 'dns', `${host} resolves to the internal address ${internal.address}; the connector calls it only when CONNECTOR_ALLOWED_HOSTS lists ${url.host}.`);
+        throw new OutboundError('HOST_NOT_ALLOWED', 'dns', `${host} resolves to the internal address ${internal}; the connector calls it only when CONNECTOR_ALLOWED_HOSTS lists ${url.host}.`);
       }
     }
     return first;
@@ -254,10 +256,6 @@ export class SafeHttp {
       request.end();
     });
   }
-}
-
-function portOf(url: URL): number {
-  return url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
 }
 
 /** A `lookup` for http(s).request that answers with the address already checked, and nothing else. */

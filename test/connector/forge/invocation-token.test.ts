@@ -146,6 +146,34 @@ describe('Forge invocation token verifier', () => {
     expect(await reason(t.verifier.verify(await at(60, 40)))).toBe('CLAIM_INVALID');
   });
 
+  it.each([
+    // [what, iat, nbf, exp (seconds from now), expected]
+    ['a 10-year lifetime', 0, 0, 10 * 365 * 86400, 'LIFETIME_TOO_LONG'],
+    ['a lifetime one second over five minutes', 0, 0, 301, 'LIFETIME_TOO_LONG'],
+    ['five minutes counted from an iat earlier than nbf', -100, 0, 201, 'LIFETIME_TOO_LONG'],
+    ['five minutes counted from nbf when there is no iat', undefined, 0, 301, 'LIFETIME_TOO_LONG'],
+    ['iat an hour in the future', 3600, 0, 25, 'ISSUED_IN_FUTURE'],
+    ['iat one second beyond the 30 s tolerance', 31, 0, 25, 'ISSUED_IN_FUTURE'],
+    ['the 25 s Forge issues', 0, 0, 25, 'ACCEPTED'],
+    ['exactly five minutes', 0, 0, 300, 'ACCEPTED'],
+    ['five minutes from nbf when there is no iat', undefined, 0, 300, 'ACCEPTED'],
+    ['iat at the edge of the tolerance', 30, 0, 25, 'ACCEPTED'],
+  ])('lifetime and issue time: %s gives %s', async (_what, iat, nbf, exp, expected) => {
+    const t = setup(server);
+    const claims: Record<string, unknown> = { ...fitClaims({ nowSeconds: t.seconds() }), nbf: t.seconds() + nbf, exp: t.seconds() + exp };
+    if (iat === undefined) delete claims.iat;
+    else claims.iat = t.seconds() + iat;
+    expect(await reason(t.verifier.verify(await signFit(k1, claims)))).toBe(expected);
+  });
+
+  it('says how long the refused token lives, and how far ahead it was issued', async () => {
+    const t = setup(server);
+    const tooLong = signFit(k1, { ...fitClaims({ nowSeconds: t.seconds() }), exp: t.seconds() + 86400 });
+    await expect(t.verifier.verify(await tooLong)).rejects.toThrow('the token lives 86400 s; Forge issues tokens of at most 300 s');
+    const ahead = signFit(k1, { ...fitClaims({ nowSeconds: t.seconds() }), iat: t.seconds() + 3600 });
+    await expect(t.verifier.verify(await ahead)).rejects.toThrow('iat is 3600 s in the future (tolerance 30 s)');
+  });
+
   it('refuses a token over 8 KiB before it looks at it, even when correctly signed', async () => {
     const t = setup(server);
     const token = await signFit(k1, { ...fitClaims({ nowSeconds: t.seconds() }), padding: 'x'.repeat(8 * 1024) });
