@@ -8,6 +8,7 @@ import { PairingError, PairingService } from './forge/pairing';
 import { toLinkViews } from './links/view';
 import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
+import { publicUrlWarning } from './ops/public-url';
 import { openRuntime, type Runtime } from './runtime';
 import { serve } from './server';
 import { StoreError } from './storage/store';
@@ -63,6 +64,8 @@ export function buildCli(io: CliIo): Command {
       const { url } = await serve(config, logger);
       io.err(`applinks-connector ${CONNECTOR_VERSION} listening on ${url} (store: ${config.databaseUrl === undefined ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
       if (config.adminToken === undefined) io.err('The operator API is off: set CONNECTOR_ADMIN_TOKEN to manage links over HTTP.');
+      const insecure = publicUrlWarning(config.publicUrl);
+      if (insecure !== undefined) logger.warn({ publicUrl: config.publicUrl }, insecure);
     });
 
   const links = program.command('links').description('Inspect links');
