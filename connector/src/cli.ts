@@ -8,6 +8,7 @@ import { PairingError, PairingService } from './forge/pairing';
 import { toLinkViews } from './links/view';
 import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
+import { registerBackupCommand } from './ops/backup-command';
 import { publicUrlWarning } from './ops/public-url';
 import { openRuntime, type Runtime } from './runtime';
 import { serve } from './server';
@@ -156,6 +157,8 @@ export function buildCli(io: CliIo): Command {
         io.out(`Unpaired from ${released.installationId}${site}. Calls from it are refused from now on; run applinks-connector pair to pair again.`);
       });
     });
+
+  registerBackupCommand(program, io);
 
   return program;
 }
