@@ -8,6 +8,8 @@ import { PairingError, PairingService } from './forge/pairing';
 import { toLinkViews } from './links/view';
 import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
+import { registerBackupCommand } from './ops/backup-command';
+import { publicUrlWarning } from './ops/public-url';
 import { openRuntime, type Runtime } from './runtime';
 import { serve } from './server';
 import { ServerLockError } from './storage';
@@ -65,6 +67,8 @@ export function buildCli(io: CliIo): Command {
       const { url } = await serve(config, logger);
       io.err(`applinks-connector ${CONNECTOR_VERSION} listening on ${url} (store: ${config.databaseUrl === undefined ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
       if (config.adminToken === undefined) io.err('The operator API is off: set CONNECTOR_ADMIN_TOKEN to manage links over HTTP.');
+      const insecure = publicUrlWarning(config.publicUrl);
+      if (insecure !== undefined) logger.warn({ publicUrl: config.publicUrl }, insecure);
     });
 
   const links = program.command('links').description('Inspect links');
@@ -155,6 +159,8 @@ export function buildCli(io: CliIo): Command {
         io.out(`Unpaired from ${released.installationId}${site}. Calls from it are refused from now on; run applinks-connector pair to pair again.`);
       });
     });
+
+  registerBackupCommand(program, io);
 
   return program;
 }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { readSecretFiles } from './secret-files';
 
 /**
  * The connector's configuration, read from the environment once at start and validated here.
@@ -97,14 +98,16 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ConnectorConfig {
-  const result = EnvSchema.safeParse(env);
+  const files = readSecretFiles(env);
+  if (files.problems.length > 0) throw new ConfigError(files.problems);
+  const result = EnvSchema.safeParse(files.env);
   if (!result.success) {
     const problems = new Map<string, string>();
     for (const issue of result.error.issues) {
-      const variable = String(issue.path[0] ?? 'environment');
+      const variable = files.origin(String(issue.path[0] ?? 'environment'));
       // One message per variable: the first check that failed says what is expected.
       if (problems.has(variable)) continue;
-      const got = SECRET_VARIABLES.has(variable) ? '' : describeValue(env[variable]);
+      const got = SECRET_VARIABLES.has(variable) || variable.endsWith('_FILE') ? '' : describeValue(env[variable]);
       problems.set(variable, `${issue.message}${got}`);
     }
     throw new ConfigError([...problems].map(([variable, message]) => ({ variable, message })));
