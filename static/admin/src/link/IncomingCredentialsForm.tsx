@@ -10,7 +10,8 @@ import { useIssueIncomingCredentials } from './useIssueIncomingCredentials';
  * The form that issues this site's client ID and secret to the remote: the scopes it grants and,
  * when asked (`askRedirectUri`), the redirect URI the remote's outgoing link shows. The wizard's
  * incoming step and the link's page (for a link whose credentials were never issued) both use it.
- * `compact` is the link page's layout: the button sits right under the scopes, inside a value row.
+ * `compact` is the link page's layout as it always was: the button sits right under the scopes,
+ * inside a value row, and keeps its label while busy (the wizard's says "Issuing…").
  */
 export function IncomingCredentialsForm({
   link,

@@ -1,6 +1,5 @@
 import { useEffect, useRef } from 'react';
 import { listAllLinks } from '../api';
-import type { Navigate } from '../navigation';
 import { Banner } from '../components/Banner';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { formatTime } from '../format';
@@ -9,6 +8,7 @@ import { CredentialState } from '../link/CredentialState';
 import { KindIcon } from '../link/KindIcon';
 import { StatusLozenge } from '../link/StatusLozenge';
 import { AUTH_LABELS } from '../link/labels';
+import type { Navigate } from '../navigation';
 
 export function LinksList({ navigate }: { navigate: Navigate }) {
   const { data, error, loading } = useLoad(listAllLinks, []);
