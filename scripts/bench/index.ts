@@ -3,12 +3,14 @@
  *   1. Token reads by a consumer vs a bare Fastify route (the ceiling), 50 connections.
  *   2. A refresh storm: 10,000 links expiring within a minute, 3 replicas on PostgreSQL, a token
  *      endpoint with 20 ms latency.
+ *   3. The admin page with 500 links in Chromium: time to the last row, input delay afterwards.
  * PostgreSQL is the embedded one the tests use (started here, removed afterwards), unless
  * BENCH_DATABASE_URL names a database to use. Sizes can be changed with BENCH_LINKS,
  * BENCH_REPLICAS, BENCH_SECONDS.
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchAdminPage } from './admin-page';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
 
@@ -58,6 +60,15 @@ async function main(): Promise<void> {
   out('| links | replicas | total s | provider requests | duplicate refreshes | refreshed after expiry |\n|---|---|---|---|---|---|');
   out(`| ${storm.links} | ${storm.replicas} | ${storm.totalSeconds.toFixed(1)} | ${storm.providerRequests} | ${storm.duplicates} | ${storm.lateRefreshes} |`);
   out(`targets: 0 duplicates (${storm.duplicates === 0 ? 'met' : 'MISSED'}), no token refreshed after it expired (${storm.lateRefreshes === 0 ? 'met' : 'MISSED'})`);
+
+  out('\n## admin page: 500 links in Chromium (local preview)');
+  const ui = await benchAdminPage({ links: env('BENCH_UI_LINKS', 500) });
+  if (ui === undefined) out('skipped: /usr/bin/chromium is not installed (apt-get install -y chromium)');
+  else {
+    out('| links | last row on screen ms | list render ms | input delay after ms |\n|---|---|---|---|');
+    out(`| ${ui.links} | ${Math.round(ui.onScreenMs)} | ${ui.renderMs} | ${ui.inputDelayMs.toFixed(1)} |`);
+    out(`targets: on screen within 15 s (${ui.onScreenMs < 15_000 ? 'met' : 'MISSED'}), input delay under 200 ms (${ui.inputDelayMs < 200 ? 'met' : 'MISSED'})`);
+  }
 }
 
 main().catch((error: unknown) => {

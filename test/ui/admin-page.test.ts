@@ -330,25 +330,21 @@ describeUi('pairing from the page, and 500 links', () => {
     }
     expect(ids).toHaveLength(500);
     const page = await browser.context.newPage();
-    const started = Date.now();
+    const listCalls: number[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/__preview/invoke') && (request.postData() ?? '').includes('"functionKey":"listLinks"')) listCalls.push(listCalls.length);
+    });
     await page.goto(`${preview.url}/`);
     const frame = page.frameLocator('#forge-app');
     await frame.locator('tbody tr').nth(499).waitFor();
-    const wallMs = Date.now() - started;
-    const appFrame = page.frame({ url: /\/app\/index\.html/ })!;
-    const renderedMs = Number(await appFrame.evaluate(() => document.documentElement.dataset.linksRenderedMs));
-    // The page still answers input at once after the render: a long task would delay this.
-    const inputDelay = await appFrame.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const t = performance.now();
-          setTimeout(() => resolve(performance.now() - t), 0);
-        }),
-    );
-    console.log(`500 links: on screen ${wallMs} ms after navigation (page load, 5 listLinks calls and render); ${renderedMs} ms from the list mounting; input delay afterwards ${inputDelay.toFixed(1)} ms`);
     expect(await frame.locator('tbody tr').count()).toBe(500);
-    expect(wallMs).toBeLessThan(15_000);
-    expect(inputDelay).toBeLessThan(200);
+    // Read in pages (100 a call), not one call per link. How fast it appears and whether input
+    // stays prompt are measured by npm run bench, where a busy machine cannot fail a test.
+    expect(listCalls.length).toBeGreaterThanOrEqual(1);
+    expect(listCalls.length).toBeLessThanOrEqual(10);
+    // The page still takes input after the render.
+    await frame.getByRole('button', { name: 'Create link' }).click();
+    await frame.getByLabel('Application URL').waitFor();
     await shot(page, '15-links-500');
   });
 });
