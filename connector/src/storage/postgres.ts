@@ -478,6 +478,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         });
       },
 
+      async setStatus(id: string, status: string, reason: string | null, updatedAt: string) {
+        return transaction({}, async (q) => {
+          // NO KEY UPDATE: a token save in flight holds KEY SHARE on this row, and must not be waited for.
+          const { rows } = await q(`SELECT ${LINK_COLUMNS} FROM links WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+          if (rows[0] === undefined) return false;
+          const current = linkFromRow(rows[0]);
+          if (current.status === status && current.statusReason === reason) return false;
+          const c = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
+          await q('UPDATE links SET updated_at = $1, version = $2, document = $3::jsonb WHERE id = $4', [c.updatedAt, c.version, c.document, id]);
+          return true;
+        });
+      },
+
       async delete(id: string) {
         const changes: TokenChange[] = [];
         const deleted = await transaction({}, async (q) => {

@@ -315,6 +315,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         });
       },
 
+      async setStatus(id: string, status: string, reason: string | null, updatedAt: string) {
+        return writeTransaction({}, () => {
+          const row = sql('SELECT id, created_at, updated_at, version, document FROM links WHERE id = ?').get(id);
+          if (row === undefined) return false;
+          const current = linkFromRow(row);
+          if (current.status === status && current.statusReason === reason) return false;
+          const c = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
+          sql('UPDATE links SET updated_at = ?, version = ?, document = ? WHERE id = ?').run(c.updatedAt, c.version, c.document, id);
+          return true;
+        });
+      },
+
       async delete(id: string) {
         const changes: TokenChange[] = [];
         const deleted = writeTransaction({}, () => {
