@@ -4,7 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { DiagnosticCode } from '../../../contract';
-import { TRANSPORT_CODES, findSystemErrorCode } from '../tokens/errors';
+import { TRANSPORT_CODES, findSystemErrorCode } from '../oauth/errors';
 import { isInternalAddress, isIpLiteral } from './address';
 import type { UrlPolicy } from './url-policy';
 

@@ -19,8 +19,8 @@ import {
   type OAuthClientConfig,
   type OAuthClientOptions,
   type TokenSet,
-} from '../../../connector/src/tokens';
-import { codeForProviderError } from '../../../connector/src/tokens/errors';
+} from '../../../connector/src/oauth';
+import { codeForProviderError } from '../../../connector/src/oauth/errors';
 import { AuthorizationRefused, startOidcServer, type OidcServer } from '../../helpers/oidc-server';
 
 /** The injected clock: far from the real time, so `expiresAt` can only come from it. */
