@@ -29,6 +29,7 @@ export const API_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests: slow down and retry later.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side. The cause has been logged.' },
+  SECRET_UNREADABLE: { status: 500, message: 'A stored secret of this link does not decrypt (it was altered, or sealed under a key this connector does not have): enter the client secret again, or authorize the link again.' },
   REMOTE_ERROR: { status: 502, message: 'The remote application refused or failed the request.' },
   TOKEN_UNAVAILABLE: { status: 503, message: 'No valid token right now: the remote\'s token endpoint is failing; refreshes are retried with back-off.' },
   NOT_READY: { status: 503, message: 'The service is not ready yet.' },

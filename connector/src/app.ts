@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ConnectorConfig } from './config';
+import { redirectUriOf, type ConnectorConfig } from './config';
 import { healthRoutes, registerMetricsRoute } from './health/routes';
 import { createAuthenticate, operatorAuthenticator, type Authenticator, type PrincipalKind } from './http/auth';
 import { registerErrorHandling } from './http/error-handler';
@@ -101,9 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
-    links,
     policy,
-    publicUrl: deps.config.publicUrl,
+    redirectUri: redirectUriOf(deps.config),
     logger: deps.logger,
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     agents: createGuardedAgents(policy, deps.discovery?.resolve),

@@ -26,6 +26,15 @@ export interface ConnectorConfig {
   serveLockWaitMs: number;
 }
 
+/**
+ * The connector's OAuth 2.0 callback, which the admin registers in the remote as the redirect URI.
+ * Derived from the public URL only, so every part that names it (authorization, refresh, test
+ * connection, link views) sends the very same string: providers compare redirect URIs exactly.
+ */
+export function redirectUriOf(config: Pick<ConnectorConfig, 'publicUrl'>): string {
+  return `${config.publicUrl}/oauth/callback`;
+}
+
 export const DEFAULT_FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
 
 /** Variables whose values must never appear in an error message. */

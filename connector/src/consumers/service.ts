@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ConsumerRecord, Store } from '../storage/store';
-import { HttpError } from '../http/errors';
+import { ConsumerError } from './errors';
 
 /**
  * DC-side programs that read tokens of some links. Each gets an API key once; only a hash of its
@@ -34,7 +34,7 @@ export class ConsumerService {
     const missing: string[] = [];
     for (const id of linkIds) if ((await this.deps.store.links.get(id)) === undefined) missing.push(id);
     if (missing.length > 0) {
-      throw new HttpError('VALIDATION_FAILED', 'Some links do not exist.', missing.map((id) => ({ path: `linkIds.${linkIds.indexOf(id)}`, message: `no link with id ${id}` })));
+      throw new ConsumerError('CONSUMER_LINKS_UNKNOWN', 'Some links do not exist.', missing.map((id) => ({ path: `linkIds.${linkIds.indexOf(id)}`, message: `no link with id ${id}` })));
     }
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
@@ -50,7 +50,7 @@ export class ConsumerService {
   async delete(id: string): Promise<void> {
     this.cache.delete(id);
     for (const [key, entry] of this.verified) if (entry.record.id === id) this.verified.delete(key);
-    if (!(await this.deps.store.consumers.delete(id))) throw new HttpError('NOT_FOUND', `No consumer with id ${id}.`);
+    if (!(await this.deps.store.consumers.delete(id))) throw new ConsumerError('CONSUMER_NOT_FOUND', `No consumer with id ${id}.`);
   }
 
   /** The consumer an API key belongs to, or undefined when the key is not one of ours or is wrong. */

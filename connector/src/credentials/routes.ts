@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { HttpError } from '../http/errors';
-import { OAuthError } from '../tokens';
-import { CredentialError } from './errors';
+import { callbackPage } from './callback-page';
 import type { CallbackResult, CredentialService } from './service';
 
 const SubjectSchema = z.string().min(1).max(255).regex(/^[^\x00-\x1F\x7F]+$/, 'must be a user name or account id');
@@ -40,40 +39,6 @@ export const tokenReadAccepts = {
   },
 };
 
-/** Maps the credential layer's refusals to API errors. */
-export function toHttp(error: unknown): unknown {
-  if (error instanceof CredentialError) {
-    switch (error.code) {
-      case 'LINK_NOT_FOUND':
-        return new HttpError('NOT_FOUND', error.message);
-      case 'NOT_CONFIGURED':
-        return new HttpError('LINK_NOT_CONFIGURED', error.message);
-      case 'NOT_AUTHORIZED':
-        return new HttpError('NOT_AUTHORIZED', error.message);
-      case 'NEEDS_REAUTHORIZATION':
-        return new HttpError('NEEDS_REAUTHORIZATION', error.message);
-      case 'SUBJECT_REQUIRED':
-      case 'SUBJECT_NOT_ALLOWED':
-        return new HttpError('VALIDATION_FAILED', error.message, [{ path: 'subject', message: error.message }]);
-      case 'NOT_AUTHORIZATION_CODE':
-        return new HttpError('GRANT_MISMATCH', error.message);
-      case 'TOKEN_UNAVAILABLE':
-        return new HttpError('TOKEN_UNAVAILABLE', error.message);
-    }
-  }
-  // The client's messages never carry a secret (tested there); they say what the remote answered.
-  if (error instanceof OAuthError) return new HttpError('REMOTE_ERROR', `${error.code}: ${error.message}`, undefined, { cause: error });
-  return error;
-}
-
-const mapped = async <T>(work: () => Promise<T>): Promise<T> => {
-  try {
-    return await work();
-  } catch (error) {
-    throw toHttp(error);
-  }
-};
-
 export function credentialRoutes(deps: { credentials: CredentialService }): AnyRouteSpec[] {
   return [
     defineRoute({
@@ -85,15 +50,14 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
       params: LinkParamsSchema,
       body: AuthorizeInputSchema,
       response: { status: 200, schema: AuthorizeLinkResultSchema, description: 'Where to send the person' },
-      handler: ({ params, body }) =>
-        mapped(async () => {
-          const link = await deps.credentials.linkForAuthorization(params.id);
-          if (link.outgoing.grantType === 'client_credentials') {
-            await deps.credentials.obtainClientCredentials(params.id);
-            return { authorizationUrl: null, expiresAt: null };
-          }
-          return deps.credentials.startAuthorization(params.id, body.subject);
-        }),
+      handler: async ({ params, body }) => {
+        const link = await deps.credentials.linkForAuthorization(params.id);
+        if (link.outgoing.grantType === 'client_credentials') {
+          await deps.credentials.obtainClientCredentials(params.id);
+          return { authorizationUrl: null, expiresAt: null };
+        }
+        return deps.credentials.startAuthorization(params.id, body.subject);
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -109,11 +73,7 @@ export function credentialRoutes(deps: { credentials: CredentialService }): AnyR
       handler: async ({ params, query, principal, reply }) => {
         if (principal?.linkIds?.includes(params.id) !== true) throw new HttpError('FORBIDDEN', 'This API key is not allowed to read tokens of that link.');
         void reply.header('cache-control', 'no-store');
-        try {
-          return await deps.credentials.getAccessToken(params.id, query.subject ?? '');
-        } catch (error) {
-          throw toHttp(error);
-        }
+        return deps.credentials.getAccessToken(params.id, query.subject ?? '');
       },
     }),
   ];
@@ -142,19 +102,4 @@ export function registerCallbackRoute(app: FastifyInstance, credentials: Credent
       .header('x-content-type-options', 'nosniff')
       .send(callbackPage(result));
   });
-}
-
-export function callbackPage(result: CallbackResult): string {
-  const colour = result.ok ? '#1f845a' : '#c9372c';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(result.title)} - Application links connector</title>
-<style>body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f7f8f9;color:#172b4d}
-main{max-width:34rem;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px #091e4240}h1{font-size:1.25rem;margin:0 0 .5rem;color:${colour}}</style></head>
-<body><main role="main"><h1>${escapeHtml(result.title)}</h1><p>${escapeHtml(result.message)}</p></main></body></html>
-`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -9,8 +9,8 @@ import {
   type RemoteManifest,
 } from '../../../contract';
 import { z } from 'zod';
-import { HttpError } from '../http/errors';
 import { OutboundError, type SafeHttp } from '../outbound/safe-http';
+import { DiscoveryError } from './errors';
 import { fetchManifest, normalizeBase } from './manifest';
 
 export interface ProbeTimeouts {
@@ -161,12 +161,12 @@ function diagnosis(code: DiagnosticCode, message: string): { code: DiagnosticCod
   return { code, message, hint: DIAGNOSTIC_CODES[code].hint };
 }
 
-/** The URL policy's refusals are the caller's mistake: 400 with the API error code. */
+/** The URL policy's refusals are the caller's mistake, about the `url` it gave. */
 export function policyError(error: unknown): unknown {
   if (!(error instanceof OutboundError)) return error;
   const issue = [{ path: 'url', message: error.message }];
-  if (error.code === 'HOST_NOT_ALLOWED') return new HttpError('HOST_NOT_ALLOWED', error.message, issue);
-  if (error.code === 'URL_INSECURE') return new HttpError('INSECURE_URL', error.message, issue);
-  if (error.code === 'URL_INVALID') return new HttpError('VALIDATION_FAILED', error.message, issue);
+  if (error.code === 'HOST_NOT_ALLOWED') return new DiscoveryError('PROBE_HOST_NOT_ALLOWED', error.message, issue);
+  if (error.code === 'URL_INSECURE') return new DiscoveryError('PROBE_URL_INSECURE', error.message, issue);
+  if (error.code === 'URL_INVALID') return new DiscoveryError('PROBE_URL_INVALID', error.message, issue);
   return error;
 }

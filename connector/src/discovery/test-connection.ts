@@ -16,10 +16,10 @@ import {
 } from '../../../contract';
 import { CredentialError } from '../credentials/errors';
 import type { CredentialService } from '../credentials/service';
-import { redirectUriFor } from '../links/view';
+import { redirectUriOf } from '../config';
 import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
 import type { LinkRecord, Store } from '../storage/store';
-import { OAuthError } from '../tokens';
+import { OAuthError } from '../oauth';
 import { fetchManifest } from './manifest';
 import { oauth2Support, sameBase } from './probe';
 
@@ -246,7 +246,7 @@ export class ConnectionTester {
   private async checkCredentials(link: LinkRecord): Promise<Outcome> {
     if (link.authKind === 'none') return notApplicable('The link has no authentication.');
     const client = await this.deps.credentials.clientFor(link);
-    const redirectUri = redirectUriFor(this.deps.publicUrl);
+    const redirectUri = redirectUriOf(this.deps);
     const registration = REMOTE_PRESETS[link.remoteKind as RemoteKind].registrationHint;
     if (link.outgoing.grantType === 'client_credentials') {
       try {

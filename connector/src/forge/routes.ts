@@ -1,5 +1,4 @@
 import { CONNECTOR_PATHS, ForgeChannelStatusSchema, ForgePairInputSchema, type ForgeChannelStatus } from '../../../contract';
-import { HttpError } from '../http/errors';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { CONNECTOR_VERSION } from '../version';
 import { forgeInvocationOf } from './authenticator';
@@ -21,24 +20,6 @@ function status(binding: PairingBinding | undefined): ForgeChannelStatus {
   };
 }
 
-/** Pairing failures as the caller sees them: one status per reason, a message that says what to do. */
-function toHttpError(error: PairingError): HttpError {
-  switch (error.code) {
-    case 'ALREADY_PAIRED':
-      return new HttpError('ALREADY_EXISTS', error.message);
-    case 'PAIRED_ELSEWHERE':
-      return new HttpError('FORBIDDEN', error.message);
-    case 'NO_CODE_PENDING':
-      return new HttpError('FORBIDDEN', error.message, [{ path: 'code', message: 'no pairing code is pending' }]);
-    case 'CODE_WRONG':
-      return new HttpError('FORBIDDEN', error.message, [{ path: 'code', message: 'does not match the pending pairing code' }]);
-    case 'CODE_EXPIRED':
-      return new HttpError('FORBIDDEN', error.message, [{ path: 'code', message: 'has expired' }]);
-    case 'CODE_USED':
-      return new HttpError('FORBIDDEN', error.message, [{ path: 'code', message: 'was already used' }]);
-  }
-}
-
 export function forgeRoutes(deps: { pairing: PairingService }): AnyRouteSpec[] {
   return [
     defineRoute({
@@ -58,7 +39,8 @@ export function forgeRoutes(deps: { pairing: PairingService }): AnyRouteSpec[] {
         } catch (error) {
           if (!(error instanceof PairingError)) throw error;
           request.log.info({ pairing: error.code, installationId: invocation.installationId }, 'pairing refused');
-          throw toHttpError(error);
+          // http/error-handler.ts gives each pairing refusal its status and the `code` issue.
+          throw error;
         }
       },
     }),

@@ -12,7 +12,7 @@ import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { StoreError, type LinkRecord, type Store } from '../storage/store';
 import { HttpError } from '../http/errors';
 import type { LinkService } from './service';
-import { credentialSummary } from '../credentials/summary';
+import { credentialSummary } from './credential-summary';
 import { toLinkViews } from './view';
 
 

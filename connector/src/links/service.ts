@@ -9,12 +9,10 @@ import {
   type LinkStatus,
   type UpdateLinkInput,
 } from '../../../contract';
-import { HttpError, validationFailed } from '../http/errors';
 import type { UrlPolicy } from '../outbound/url-policy';
-import { StoreError, type LinkRecord, type SecretChanges, type Store } from '../storage/store';
+import { CLIENT_SECRET_FIELD, StoreError, type LinkRecord, type SecretChanges, type Store } from '../storage/store';
 import type { Vault } from '../vault/vault';
-
-export const CLIENT_SECRET_FIELD = 'clientSecret';
+import { LinkError } from './errors';
 
 const UPDATE_ATTEMPTS = 3;
 
@@ -76,7 +74,7 @@ export class LinkService {
 
   async get(id: string): Promise<LinkRecord> {
     const record = await this.deps.store.links.get(id);
-    if (record === undefined) throw new HttpError('NOT_FOUND', `No link with id ${id}.`);
+    if (record === undefined) throw new LinkError('LINK_NOT_FOUND', `No link with id ${id}.`);
     return record;
   }
 
@@ -98,22 +96,6 @@ export class LinkService {
     }
   }
 
-  /** Sets the runtime status (connected, needs re-authorization, failing) without touching configuration. */
-  async setStatus(id: string, status: LinkStatus, reason: string | null): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.deps.store.links.get(id);
-      if (current === undefined || (current.status === status && current.statusReason === reason)) return;
-      const next: LinkRecord = { ...current, status, statusReason: reason, updatedAt: this.deps.now().toISOString(), version: current.version + 1 };
-      try {
-        await this.deps.store.links.update(next, current.version);
-        return;
-      } catch (error) {
-        if (error instanceof StoreError && error.code === 'CONFLICT' && attempt < UPDATE_ATTEMPTS * 2) continue;
-        throw error;
-      }
-    }
-  }
-
   /**
    * Removes every stored token of the link (each removal is announced, so every replica's cache
    * drops it too). A refresh that was already running may still save one it obtained: the link's
@@ -124,7 +106,7 @@ export class LinkService {
   }
 
   async delete(id: string): Promise<void> {
-    if (!(await this.deps.store.links.delete(id))) throw new HttpError('NOT_FOUND', `No link with id ${id}.`);
+    if (!(await this.deps.store.links.delete(id))) throw new LinkError('LINK_NOT_FOUND', `No link with id ${id}.`);
   }
 
   private applyPatch(current: LinkRecord, patch: UpdateLinkInput): LinkRecord {
@@ -195,7 +177,7 @@ export class LinkService {
       }
     }
     if (issues.length > 0 && policyCode !== undefined) {
-      throw new HttpError(policyCode, 'The link names a URL the connector is not allowed to call.', issues);
+      throw new LinkError(policyCode === 'INSECURE_URL' ? 'LINK_URL_INSECURE' : 'LINK_HOST_NOT_ALLOWED', 'The link names a URL the connector is not allowed to call.', issues);
     }
     issues.push(
       ...linkRuleViolations({
@@ -207,7 +189,7 @@ export class LinkService {
         grantType: record.outgoing.grantType,
       }),
     );
-    if (issues.length > 0) throw validationFailed(issues, 'The link is not valid for this kind of remote.');
+    if (issues.length > 0) throw new LinkError('LINK_INVALID', 'The link is not valid for this kind of remote.', issues);
   }
 
   private async secretChanges(id: string, secret: string | null | undefined): Promise<SecretChanges | undefined> {

@@ -1,11 +1,7 @@
 import type { CredentialSummary, LinkView } from '../../../contract';
-import { credentialSummary } from '../credentials/summary';
+import { redirectUriOf } from '../config';
 import type { LinkRecord, Store } from '../storage/store';
-
-/** The connector's callback, which the admin registers in the remote as the redirect URI. */
-export function redirectUriFor(publicUrl: string): string {
-  return `${publicUrl}/oauth/callback`;
-}
+import { credentialSummary } from './credential-summary';
 
 /** What callers see of a link: metadata and whether a secret is set, never the secret. */
 export function toLinkView(record: LinkRecord, publicUrl: string, credential: CredentialSummary): LinkView {
@@ -30,7 +26,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       apiProbeUrl: o.apiProbeUrl,
       tenant: o.tenant,
       grantType: o.grantType,
-      redirectUri: redirectUriFor(publicUrl),
+      redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,
     createdAt: record.createdAt,

@@ -4,7 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { DiagnosticCode } from '../../../contract';
-import { TRANSPORT_CODES, findSystemErrorCode } from '../tokens/errors';
+import { TRANSPORT_CODES, findSystemErrorCode } from '../oauth/errors';
 import { formatAddress, isIpLiteral, parseAddress } from './address';
 import { portOf, type UrlPolicy } from './url-policy';
 

@@ -88,7 +88,16 @@ export interface LinkStore {
    * there was nothing to remove.
    */
   delete(id: string): Promise<boolean>;
+  /**
+   * Sets the runtime status (connected, failing, needs re-authorization) and its reason, bumping
+   * `version` and `updatedAt`, in one atomic read-modify-write that no configuration edit can
+   * interleave with. Returns false (and writes nothing) when the link is gone or already says so.
+   */
+  setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string): Promise<boolean>;
 }
+
+/** The field under which a link's client secret is sealed in `secrets` (owner: the link id). */
+export const CLIENT_SECRET_FIELD = 'clientSecret';
 
 export interface SecretStore {
   get(ownerId: string, field: string): Promise<SealedSecret | undefined>;

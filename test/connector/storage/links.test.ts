@@ -155,6 +155,27 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await other.close();
     });
 
+    it('setStatus changes status and reason only, bumps the version, and says false when nothing changes or the link is gone', async () => {
+      const record = link('a');
+      await store.links.create(record);
+      const later = at(5);
+      expect(await store.links.setStatus('a', 'failing', 'Renewing failed', later)).toBe(true);
+      expect(await store.links.get('a')).toEqual({ ...record, status: 'failing', statusReason: 'Renewing failed', updatedAt: later, version: 2 });
+      expect(await store.links.setStatus('a', 'failing', 'Renewing failed', at(6))).toBe(false);
+      expect((await store.links.get('a'))?.version).toBe(2);
+      expect(await store.links.setStatus('ghost', 'connected', null, later)).toBe(false);
+      expect(await store.links.get('ghost')).toBeUndefined();
+    });
+
+    it('concurrent setStatus calls from two stores both apply, one after the other, without CONFLICT', async () => {
+      await store.links.create(link('a'));
+      const other = db.open();
+      const results = await Promise.all([store.links.setStatus('a', 'failing', 'x', at(5)), other.links.setStatus('a', 'connected', null, at(6))]);
+      expect(results).toEqual([true, true]);
+      expect((await store.links.get('a'))?.version).toBe(3);
+      await other.close();
+    });
+
     it('update of an id that does not exist fails with NOT_FOUND', async () => {
       await expectStoreError(store.links.update(next(link('ghost')), 1), 'NOT_FOUND');
       expect(await store.links.get('ghost')).toBeUndefined();

@@ -1,6 +1,7 @@
 import { encodeNotification, type ChangeListeners, type TokenChange } from '../changes';
 import { conflictError, LINK_EXISTS_MESSAGE, linkNotFoundError } from '../errors';
 import { checkLimit, checkNextVersion, countFromRow, decodeCursor, idFromRow, linkFromRow, linkIdFromRow, subjectFromRow, toLinkColumns, toPage } from '../records';
+import type { LinkStatus } from '../../../../contract';
 import { authStateOwnerId, tokenOwnerId, type LinkRecord, type LinkStore, type SecretChanges } from '../store';
 import { TOKEN_CHANNEL } from './change-feed';
 import { SECRET_WRITE, type PostgresConnection } from './connection';
@@ -61,6 +62,19 @@ export function postgresLinks(c: PostgresConnection, listeners: ChangeListeners,
           throw exists.rowCount === 0 ? linkNotFoundError() : conflictError();
         }
         await c.applySecretChanges(q, r.id, secrets);
+      });
+    },
+
+    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string) {
+      return transaction({}, async (q) => {
+        // NO KEY UPDATE: a token save in flight holds KEY SHARE on this row, and must not be waited for.
+        const { rows } = await q(`SELECT ${LINK_COLUMNS} FROM links WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+        if (rows[0] === undefined) return false;
+        const current = linkFromRow(rows[0]);
+        if (current.status === status && current.statusReason === reason) return false;
+        const r = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
+        await q('UPDATE links SET updated_at = $1, version = $2, document = $3::jsonb WHERE id = $4', [r.updatedAt, r.version, r.document, id]);
+        return true;
       });
     },
 

@@ -1,6 +1,7 @@
 import type { ChangeListeners, TokenChange } from '../changes';
 import { conflictError, LINK_EXISTS_MESSAGE, linkNotFoundError } from '../errors';
 import { checkLimit, checkNextVersion, countFromRow, decodeCursor, idFromRow, linkFromRow, linkIdFromRow, subjectFromRow, toLinkColumns, toPage } from '../records';
+import type { LinkStatus } from '../../../../contract';
 import { authStateOwnerId, tokenOwnerId, type LinkRecord, type LinkStore, type SecretChanges } from '../store';
 import { SECRET_WRITE, type SqliteConnection } from './connection';
 
@@ -53,6 +54,18 @@ export function sqliteLinks(c: SqliteConnection, listeners: ChangeListeners): Li
           throw c.sql('SELECT 1 FROM links WHERE id = ?').get(columns.id) === undefined ? linkNotFoundError() : conflictError();
         }
         c.applySecretChanges(columns.id, secrets);
+      });
+    },
+
+    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string) {
+      return c.writeTransaction({}, () => {
+        const row = c.sql(`SELECT ${LINK_COLUMNS} FROM links WHERE id = ?`).get(id);
+        if (row === undefined) return false;
+        const current = linkFromRow(row);
+        if (current.status === status && current.statusReason === reason) return false;
+        const columns = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
+        c.sql('UPDATE links SET updated_at = ?, version = ?, document = ? WHERE id = ?').run(columns.updatedAt, columns.version, columns.document, id);
+        return true;
       });
     },
 

@@ -19,8 +19,8 @@ import {
   type OAuthClientConfig,
   type OAuthClientOptions,
   type TokenSet,
-} from '../../../connector/src/tokens';
-import { codeForProviderError } from '../../../connector/src/tokens/errors';
+} from '../../../connector/src/oauth';
+import { codeForProviderError } from '../../../connector/src/oauth/errors';
 import { AuthorizationRefused, startOidcServer, type OidcServer } from '../../helpers/oidc-server';
 import { itWithTools } from '../../helpers/required-tools';
 

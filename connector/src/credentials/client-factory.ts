@@ -1,0 +1,66 @@
+import { REMOTE_PRESETS, type RemoteKind } from '../../../contract';
+import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from '../oauth';
+import type { UrlPolicy } from '../outbound/url-policy';
+import { CLIENT_SECRET_FIELD, type LinkRecord, type Store } from '../storage/store';
+import type { Vault } from '../vault/vault';
+import { CredentialError } from './errors';
+
+export interface OAuthClientFactoryDeps {
+  store: Store;
+  vault: Vault;
+  policy: UrlPolicy;
+  /** The connector's callback URL (`redirectUriOf(config)`), sent as `redirect_uri`. */
+  redirectUri: string;
+  now: () => number;
+  /** Per-call limit on provider requests. */
+  providerTimeoutMs?: number | undefined;
+  /** Agents for token requests whose lookup refuses internal addresses (outbound/guarded-agents.ts). */
+  agents?: OAuthClientOptions['agents'] | undefined;
+}
+
+/**
+ * Builds the OAuth 2.0 protocol client of one link: its endpoints, its preset's client
+ * authentication and parameters, and its client secret opened from the vault only for this call.
+ */
+export class OAuthClientFactory {
+  constructor(private readonly deps: OAuthClientFactoryDeps) {}
+
+  /** The OAuth client for a link, with its client secret opened from the vault. */
+  async clientFor(link: LinkRecord): Promise<OAuthClient> {
+    if (link.authKind === 'none') throw new CredentialError('NOT_CONFIGURED', 'This link has no authentication (outgoing only).');
+    const { clientId, tokenEndpoint, authorizationEndpoint } = link.outgoing;
+    const sealed = await this.deps.store.secrets.get(link.id, CLIENT_SECRET_FIELD);
+    if (clientId === null || sealed === undefined || tokenEndpoint === null) {
+      throw new CredentialError('NOT_CONFIGURED', 'Enter the client ID and secret from the remote\'s incoming link first.');
+    }
+    const preset = REMOTE_PRESETS[link.remoteKind as RemoteKind];
+    const insecureAllowed = [tokenEndpoint, authorizationEndpoint].every((u) => u === null || u.startsWith('https:') || this.deps.policy.isHostAllowed(new URL(u)));
+    return createOAuthClient(
+      {
+        clientId,
+        clientSecret: await this.deps.vault.open(link.id, CLIENT_SECRET_FIELD, sealed),
+        authorizationEndpoint: authorizationEndpoint ?? tokenEndpoint,
+        tokenEndpoint,
+        revocationEndpoint: link.outgoing.revocationEndpoint,
+        redirectUri: this.deps.redirectUri,
+        scopes: link.outgoing.scopes,
+        clientAuth: preset.clientAuth,
+        authorizeParams: preset.authorizeParams,
+        defaultAccessTokenSeconds: preset.defaultAccessTokenSeconds,
+      },
+      {
+        now: this.deps.now,
+        allowInsecureHttp: insecureAllowed,
+        ...(this.deps.agents === undefined ? {} : { agents: this.deps.agents }),
+        ...(this.deps.providerTimeoutMs === undefined ? {} : { timeoutMs: this.deps.providerTimeoutMs }),
+      },
+    );
+  }
+}
+
+/** The link, or `LINK_NOT_FOUND`. */
+export async function requireLink(store: Store, linkId: string): Promise<LinkRecord> {
+  const link = await store.links.get(linkId);
+  if (link === undefined) throw new CredentialError('LINK_NOT_FOUND', `No link with id ${linkId}.`);
+  return link;
+}

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import { OAuthError, type TokenSet } from '../oauth';
+import { REFRESH_TOKEN_FIELD, tokenOwnerId, type LinkRecord, type Store, type StoredToken, type TokenAccess, type TokenRecord } from '../storage/store';
+import type { Vault } from '../vault/vault';
+import { credentialKey, type TokenCache } from './cache';
+import type { OAuthClientFactory } from './client-factory';
+import { CredentialError } from './errors';
+import { NEEDS_A_PERSON, hintFor, setLinkStatus } from './link-status';
+import type { CredentialMetrics } from './metrics';
+import { decideRefresh, nextAttemptAfter, type RefreshPolicy } from './refresh-policy';
+import type { TokenWriter } from './token-writer';
+
+export type RefreshOutcome = 'refreshed' | 'fresh' | 'skipped-locked' | 'needs-reauthorization' | 'failed' | 'cannot-refresh' | 'backing-off';
+
+export interface RefresherDeps {
+  store: Store;
+  vault: Vault;
+  clients: OAuthClientFactory;
+  writer: TokenWriter;
+  cache: TokenCache;
+  policy: RefreshPolicy;
+  metrics: CredentialMetrics;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+}
+
+/**
+ * Refresh under lock: one refresh per credential at a time in this process (callers share its
+ * promise) and across replicas (the store's lock, with a re-read after taking it, so a refresh
+ * another replica just finished is not repeated); then the consequences of failure: back-off, or
+ * "needs re-authorization", and the link's status.
+ */
+export class Refresher {
+  private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+
+  constructor(private readonly deps: RefresherDeps) {}
+
+  /** Refreshes one credential if it needs it. */
+  refresh(linkId: string, subject: string, options: { wait: boolean }): Promise<RefreshOutcome> {
+    const key = credentialKey(linkId, subject);
+    const running = this.inFlight.get(key);
+    if (running !== undefined) return running;
+    const attempt = this.refreshUnderLock(linkId, subject, options).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, attempt);
+    return attempt;
+  }
+
+  private async refreshUnderLock(linkId: string, subject: string, options: { wait: boolean }): Promise<RefreshOutcome> {
+    try {
+      const result = await this.deps.store.tokens.withLock(linkId, subject, options, (access) => this.refreshHoldingLock(linkId, subject, access));
+      const outcome = result.acquired ? result.value : 'skipped-locked';
+      this.deps.metrics.refreshes.inc({ outcome });
+      return outcome;
+    } catch (error) {
+      this.deps.metrics.refreshes.inc({ outcome: 'failed' });
+      this.deps.logger.error({ err: error, linkId }, 'refresh failed unexpectedly');
+      return 'failed';
+    }
+  }
+
+  private async refreshHoldingLock(linkId: string, subject: string, access: TokenAccess): Promise<RefreshOutcome> {
+    const current = await access.get(linkId, subject);
+    if (current === undefined) return 'cannot-refresh';
+    const link = await this.deps.store.links.get(linkId);
+    if (link === undefined) return 'cannot-refresh';
+    const canReissue = link.outgoing.grantType === 'client_credentials';
+    const decision = decideRefresh(current.record, this.deps.now(), canReissue);
+    if (!decision.refresh) {
+      // Someone else refreshed while we waited for the lock: make sure our view is theirs.
+      if (decision.reason === 'fresh') await this.deps.writer.remember(current);
+      return decision.reason;
+    }
+    const owner = tokenOwnerId(linkId, subject);
+    const refreshToken = current.refreshToken === null ? null : await this.deps.vault.open(owner, REFRESH_TOKEN_FIELD, current.refreshToken);
+    let tokens: TokenSet;
+    try {
+      const client = await this.deps.clients.clientFor(link);
+      tokens = refreshToken !== null ? await client.refresh(refreshToken, { scopes: current.record.scopes }) : await client.clientCredentials();
+    } catch (error) {
+      return this.recordFailure(link, current, access, error);
+    }
+    // The new tokens are written in the lock's transaction: with rotating refresh tokens, the old
+    // one is already spent at the provider, so losing the new one would lose the grant.
+    await this.deps.writer.save(access, link, subject, tokens, refreshToken);
+    return 'refreshed';
+  }
+
+  private async recordFailure(link: LinkRecord, current: StoredToken, access: TokenAccess, error: unknown): Promise<RefreshOutcome> {
+    const now = this.deps.now();
+    const code = error instanceof OAuthError ? error.code : error instanceof CredentialError ? error.code : 'INTERNAL';
+    const key = credentialKey(link.id, current.record.subject);
+    // invalid_grant: the refresh token is spent, revoked or expired. Retrying cannot help and,
+    // with rotating tokens, could make things worse; a person must authorize again.
+    if (code === 'INVALID_GRANT') {
+      const record: TokenRecord = { ...current.record, state: 'needs-reauthorization', lastErrorCode: code, nextAttemptAt: null, updatedAt: new Date(now).toISOString() };
+      await access.saveRecord(record);
+      this.deps.cache.delete(key);
+      this.deps.logger.warn({ linkId: link.id, providerError: error instanceof OAuthError ? error.providerError : undefined }, 'refresh token refused: the link needs re-authorization');
+      if (current.record.subject === '') {
+        await setLinkStatus(this.deps.store, link.id, 'needs-reauthorization', 'The remote refused the refresh token (invalid_grant): authorize the link again.', now);
+      }
+      return 'needs-reauthorization';
+    }
+    const failures = current.record.failureCount + 1;
+    const record: TokenRecord = {
+      ...current.record,
+      failureCount: failures,
+      nextAttemptAt: new Date(nextAttemptAfter(failures, now, this.deps.policy, this.deps.random)).toISOString(),
+      lastErrorCode: code,
+      updatedAt: new Date(now).toISOString(),
+    };
+    await access.saveRecord(record);
+    // Until the back-off ends, reads serve the current token (while valid) without trying again.
+    const cached = this.deps.cache.get(key);
+    if (cached !== undefined && record.nextAttemptAt !== null) this.deps.cache.set(key, { ...cached, refreshAt: Date.parse(record.nextAttemptAt) });
+    this.deps.logger.warn(
+      { linkId: link.id, code, failures, nextAttemptAt: record.nextAttemptAt, providerError: error instanceof OAuthError ? error.providerError : undefined },
+      'refresh failed; backing off',
+    );
+    // Retrying goes on, but the admin page should not say "connected" when a person must change the
+    // configuration, or when the link has no usable token left.
+    if (current.record.subject === '' && (NEEDS_A_PERSON.has(code) || now >= Date.parse(current.record.expiresAt))) {
+      await setLinkStatus(this.deps.store, link.id, 'failing', `Renewing the access token failed with ${code}. ${hintFor(code)}`.trim(), now);
+    }
+    return 'failed';
+  }
+}
