@@ -6,7 +6,7 @@ import { openApp } from './runtime';
 import { acquireServerLock, describeHolder, type ServerLock } from './storage';
 
 /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Starts the connector: opens the store and vault, listens, and shuts down gracefully on SIGINT

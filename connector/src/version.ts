@@ -6,7 +6,8 @@ function readVersion(): string {
   for (const candidate of [path.join(__dirname, '../../package.json'), path.join(__dirname, '../../../package.json')]) {
     try {
       const parsed = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (parsed.name === 'applinks-oauth2' && typeof parsed.version === 'string') return parsed.version;
+      // The repository's package, or the installable one built by `npm run package:connector`.
+      if ((parsed.name === 'applinks-oauth2' || parsed.name === 'applinks-connector') && typeof parsed.version === 'string') return parsed.version;
     } catch {
       // not this one
     }
