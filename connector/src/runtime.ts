@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { ConnectorConfig } from './config';
-import { createForgeChannel, type ForgeChannel } from './forge';
+import { createForgeChannel, type ForgeChannel } from './forge-channel';
 import { createStore } from './storage';
 import type { Store } from './storage/store';
 import { loadMasterKey, type MasterKey } from './vault/master-key';

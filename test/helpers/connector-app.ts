@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../connector/src/app';
 import { loadConfig, type ConnectorConfig } from '../../connector/src/config';
-import { createForgeChannel, type ForgeChannel } from '../../connector/src/forge';
+import { createForgeChannel, type ForgeChannel } from '../../connector/src/forge-channel';
 import { createLogger } from '../../connector/src/observability/logger';
 import { createStore } from '../../connector/src/storage';
 import type { Store } from '../../connector/src/storage/store';

@@ -1,7 +1,7 @@
 import { CONNECTOR_PATHS, ForgeChannelStatusSchema, ForgePairInputSchema, type ForgeChannelStatus } from '../../../contract';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { CONNECTOR_VERSION } from '../version';
-import { forgeInvocationOf } from './authenticator';
+import { forgeInvocationOf } from '../http/forge-authenticator';
 import { PairingError, type PairingBinding, type PairingService } from './pairing';
 
 export const PAIR_ROUTE = { method: 'POST', url: CONNECTOR_PATHS.forgePair } as const;

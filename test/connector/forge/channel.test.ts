@@ -1,6 +1,6 @@
 import { ErrorEnvelopeSchema, ForgeChannelStatusSchema } from '../../../contract';
 import { loadConfig } from '../../../connector/src/config';
-import { createForgeChannel } from '../../../connector/src/forge';
+import { createForgeChannel } from '../../../connector/src/forge-channel';
 import { FORGE_SETTINGS } from '../../../connector/src/forge/pairing';
 import { createLogger } from '../../../connector/src/observability/logger';
 import type { Store } from '../../../connector/src/storage/store';

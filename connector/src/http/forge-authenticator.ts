@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator } from '../http/auth';
-import { HttpError } from '../http/errors';
-import { InvocationTokenError, looksLikeJwt, type ForgeInvocation, type InvocationTokenVerifier } from './invocation-token';
-import { JwksUnavailableError } from './jwks';
-import type { PairingService } from './pairing';
+import type { Authenticator } from './auth';
+import { HttpError } from './errors';
+import { InvocationTokenError, looksLikeJwt, type ForgeInvocation, type InvocationTokenVerifier } from '../forge/invocation-token';
+import { JwksUnavailableError } from '../forge/jwks';
+import type { PairingService } from '../forge/pairing';
 
 /** The verified invocation behind each Forge request, for the handlers that need more than the principal id. */
 const invocations = new WeakMap<FastifyRequest, ForgeInvocation>();

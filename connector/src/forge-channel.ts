@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
-import { ConfigError, type ConnectorConfig } from '../config';
-import type { Authenticator } from '../http/auth';
-import type { AnyRouteSpec } from '../http/route';
-import { UrlPolicy } from '../outbound/url-policy';
-import type { Store } from '../storage/store';
-import { forgeAuthenticator } from './authenticator';
-import { createInvocationTokenVerifier, type InvocationTokenVerifier } from './invocation-token';
-import { RemoteJwks } from './jwks';
-import { PairingService } from './pairing';
-import { forgeRoutes, UNPAIRED_ROUTES } from './routes';
+import { ConfigError, type ConnectorConfig } from './config';
+import type { Authenticator } from './http/auth';
+import type { AnyRouteSpec } from './http/route';
+import { UrlPolicy } from './outbound/url-policy';
+import type { Store } from './storage/store';
+import { forgeAuthenticator } from './http/forge-authenticator';
+import { createInvocationTokenVerifier, type InvocationTokenVerifier } from './forge/invocation-token';
+import { RemoteJwks } from './forge/jwks';
+import { PairingService } from './forge/pairing';
+import { forgeRoutes, UNPAIRED_ROUTES } from './forge/routes';
 
-export { PairingError, PairingService } from './pairing';
+export { PairingError, PairingService } from './forge/pairing';
 
 export interface ForgeChannel {
   authenticator: Authenticator;
