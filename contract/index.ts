@@ -7,5 +7,6 @@ export * from './remotes';
 export * from './diagnostics';
 export * from './probe';
 export * from './links';
+export * from './text';
 export * from './forge-channel';
 export * from './forge';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+import { storableText } from './text';
 
 /**
  * The link as the connector keeps it: the outgoing half of an application link (this side calls
@@ -29,8 +30,7 @@ export const LinkIdSchema = z.string().uuid('must be a link id (a UUID)');
 export const LinkParamsSchema = z.strictObject({ id: LinkIdSchema });
 
 /** An absolute http(s) URL without credentials or fragment. Whether http is allowed is policy, decided by the caller. */
-export const HttpUrlSchema = z
-  .string()
+export const HttpUrlSchema = storableText(z.string())
   .max(MAX_URL)
   .url()
   .refine((value) => {
@@ -46,7 +46,7 @@ export const ScopeNameSchema = z.string().min(1).max(200).regex(/^[\x21\x23-\x5B
 
 const ClientIdSchema = z.string().min(1).max(512).regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
 /** Secrets are opaque; we only bound their size and refuse control characters. */
-const ClientSecretSchema = z.string().min(1).max(4096).regex(/^[^\x00-\x1F\x7F]+$/, 'must not contain control characters');
+const ClientSecretSchema = storableText(z.string().min(1).max(4096).regex(/^[^\x00-\x1F\x7F]+$/, 'must not contain control characters'));
 const TenantSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant ID or domain');
 
 export const OutgoingInputSchema = z.strictObject({
@@ -73,7 +73,7 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
-const NameSchema = z.string().trim().min(1).max(200);
+const NameSchema = storableText(z.string().trim().min(1).max(200));
 
 export const CreateLinkInputSchema = z.strictObject({
   name: NameSchema,
