@@ -7,6 +7,7 @@ export * from './remotes';
 export * from './diagnostics';
 export * from './probe';
 export * from './links';
+export * from './text';
 export * from './forge-channel';
 export * from './connector-api';
 export * from './forge-errors';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+import { storableText } from './text';
 
 /**
  * The link as the connector keeps it: the outgoing half of an application link (this side calls
@@ -29,8 +30,7 @@ export const LinkIdSchema = z.string().uuid('must be a link id (a UUID)');
 export const LinkParamsSchema = z.strictObject({ id: LinkIdSchema });
 
 /** An absolute http(s) URL without credentials or fragment. Whether http is allowed is policy, decided by the caller. */
-export const HttpUrlSchema = z
-  .string()
+export const HttpUrlSchema = storableText(z.string())
   .max(MAX_URL)
   .url()
   .refine((value) => {
@@ -48,7 +48,8 @@ const ClientIdSchema = z.string().min(1).max(512).regex(/^[\x20-\x7E]+$/, 'must 
 /**
  * Secrets are opaque, but RFC 6749 appendix A.2 defines them as visible ASCII (VSCHAR,
  * %x20-7E), and the token client cannot send anything else: refused here with a 400 that says
- * so, rather than accepted and failing at authorize. The message never repeats the value.
+ * so, rather than accepted and failing at authorize. The message never repeats the value. (This
+ * also keeps out NUL and lone surrogates, which PostgreSQL cannot store: see storableText.)
  */
 const ClientSecretSchema = z
   .string()
@@ -81,7 +82,7 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
-const NameSchema = z.string().trim().min(1).max(200);
+const NameSchema = storableText(z.string().trim().min(1).max(200));
 
 export const CreateLinkInputSchema = z.strictObject({
   name: NameSchema,

@@ -15,7 +15,7 @@ import { serve } from './server';
 import { ServerLockError } from './storage';
 import { StoreError } from './storage/store';
 import { VaultError } from './vault/errors';
-import { KEY_FILE_NAME, masterKeyId, parseMasterKey, writeKeyFile } from './vault/master-key';
+import { KEY_FILE_NAME, masterKeyId, NEXT_SUFFIX, parseMasterKey, writeKeyFile } from './vault/master-key';
 import { rotateDataKey, rotateMasterKey } from './vault/rotation';
 import { CONNECTOR_VERSION } from './version';
 
@@ -183,7 +183,7 @@ async function rotateMaster(io: CliIo, runtime: Runtime, config: ConnectorConfig
   // Key-file mode: write the new key beside the old one first, switch the store, then rename, so
   // that a crash at any point leaves a key that opens the store on disk.
   const file = path.join(config.dataDir, KEY_FILE_NAME);
-  const nextFile = `${file}.next`;
+  const nextFile = `${file}${NEXT_SUFFIX}`;
   const key = randomBytes(32);
   await fs.rm(nextFile, { force: true });
   await writeKeyFile(nextFile, key);

@@ -24,7 +24,14 @@ export async function openRuntime(config: ConnectorConfig, logger: Logger): Prom
   const store = createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await store.migrate();
-    const masterKey = await loadMasterKey({ fromEnvironment: config.masterKey, dataDir: config.dataDir });
+    // Which master key wrapped the data keys decides what may be written to the key files (see loadMasterKey).
+    const wrappedBy = new Set((await store.vaultKeys.list()).map((row) => row.masterKeyId));
+    const masterKey = await loadMasterKey({
+      fromEnvironment: config.masterKey,
+      dataDir: config.dataDir,
+      wrappedBy,
+      onNotice: (message) => logger.warn({ dataDir: config.dataDir }, message),
+    });
     if (masterKey.source === 'key-file-created') {
       logger.warn({ dataDir: config.dataDir }, 'created a new master key file (master.key, mode 0600) in the data directory: back it up, or set CONNECTOR_MASTER_KEY');
     }

@@ -1,4 +1,4 @@
-import { CONNECTOR_PATHS, LinkIdSchema } from '../../../contract';
+import { CONNECTOR_PATHS, LinkIdSchema, storableText } from '../../../contract';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import type { Authenticator } from '../http/auth';
@@ -6,7 +6,7 @@ import { ConsumerService } from './service';
 
 const ConsumerViewSchema = z.object({ id: z.string(), name: z.string(), linkIds: z.array(z.string()), createdAt: z.string() });
 export const CreateConsumerInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: storableText(z.string().trim().min(1).max(200)),
   linkIds: z.array(LinkIdSchema).min(1).max(10_000),
 });
 

@@ -32,7 +32,7 @@ import { VaultError, type VaultErrorCode } from '../../../connector/src/vault/er
 const ROOT = path.resolve(__dirname, '../../..');
 
 /** Domain codes that are a fault inside the connector (or its start-up), so a generic 500 is right. */
-const INTERNAL_ON_PURPOSE = new Set(['STALE_KEY_VERSION', 'MASTER_KEY_INVALID', 'MASTER_KEY_MISMATCH', 'KEY_FILE_INSECURE']);
+const INTERNAL_ON_PURPOSE = new Set(['STALE_KEY_VERSION', 'MASTER_KEY_INVALID', 'MASTER_KEY_MISMATCH', 'KEY_FILE_INSECURE', 'MASTER_KEY_MISSING']);
 
 const domains: { name: string; codes: readonly string[]; build: (code: string) => Error; api: (code: string) => ApiErrorCode }[] = [
   { name: 'link', codes: LINK_ERROR_CODES, build: (c) => new LinkError(c as never, 'm'), api: (c) => LINK_CODES[c as keyof typeof LINK_CODES] },

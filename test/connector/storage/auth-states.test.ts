@@ -1,5 +1,6 @@
 /**
- * Storage conformance, pending authorization requests: single-use consume, expiry, purge: every case on SQLite and on PostgreSQL.
+ * Storage conformance for pending authorization requests (single-use consume, expiry, purge).
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { authStateOwnerId, CODE_VERIFIER_FIELD, type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

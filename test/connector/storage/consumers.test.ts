@@ -1,5 +1,6 @@
 /**
- * Storage conformance, consumers (DC-side programs) and their key hashes: every case on SQLite and on PostgreSQL.
+ * Storage conformance for consumers (DC-side programs) and their key hashes.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

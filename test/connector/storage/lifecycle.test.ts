@@ -1,9 +1,10 @@
 /**
- * Storage conformance, migrations and the store's own lifecycle (ping, close): every case on SQLite and on PostgreSQL.
+ * Storage conformance for migrations and the store's own lifecycle (ping, close).
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store, StoreError } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';
-import { at, expectStoreError, link, next, sealed, vaultKey } from './fixtures';
+import { expectStoreError, link, sealed, vaultKey } from './fixtures';
 
 describe.each(BACKENDS)('$name store', (backend) => {
   let db: StoreDatabase;

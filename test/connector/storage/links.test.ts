@@ -1,5 +1,6 @@
 /**
- * Storage conformance, links: create, read, list with cursors, optimistic updates, and deleting a link with everything it owns: every case on SQLite and on PostgreSQL.
+ * Storage conformance for links: create, read, list with cursors, optimistic updates, and deleting a link with everything it owns.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import {
   ACCESS_TOKEN_FIELD,

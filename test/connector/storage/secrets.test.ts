@@ -1,9 +1,10 @@
 /**
- * Storage conformance, sealed secrets: put, get, compare-and-swap and listing by key version: every case on SQLite and on PostgreSQL.
+ * Storage conformance for sealed secrets: put, get, compare-and-swap and listing by key version.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';
-import { at, expectStoreError, sealed, vaultKey } from './fixtures';
+import { expectStoreError, sealed, vaultKey } from './fixtures';
 
 describe.each(BACKENDS)('$name store', (backend) => {
   let db: StoreDatabase;

@@ -1,5 +1,6 @@
 /**
- * Storage conformance, named JSON settings: every case on SQLite and on PostgreSQL.
+ * Storage conformance for named JSON settings.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore, createStore } from '../../../connector/src/storage';
-import { at, link } from './fixtures';
+import { link } from './fixtures';
 
 describe('sqlite store specifics', () => {
   let dir: string;

@@ -1,5 +1,6 @@
 /**
- * Storage conformance, token changes announced to listeners: every case on SQLite and on PostgreSQL.
+ * Storage conformance for token changes announced to listeners.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

@@ -1,13 +1,13 @@
 /**
- * Storage conformance, one refresh per credential at a time: `tokens.withLock`: every case on SQLite and on PostgreSQL.
+ * Storage conformance for one refresh per credential at a time (`tokens.withLock`).
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
-import { type Store, StoreError, type TokenAccess } from '../../../connector/src/storage';
+import { type Store, type TokenAccess } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';
 import {
   at,
   increment,
   link,
-  next,
   rejection,
   saveToken,
   sealed,

@@ -1,5 +1,6 @@
 /**
- * Storage conformance, credentials' tokens: save, read, due lists, tallies: every case on SQLite and on PostgreSQL.
+ * Storage conformance for credentials' tokens: save, read, due lists, tallies.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, type Store, tokenOwnerId } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

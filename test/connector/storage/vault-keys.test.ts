@@ -1,5 +1,6 @@
 /**
- * Storage conformance, wrapped data keys: insert, re-wrap all, retire unreferenced ones: every case on SQLite and on PostgreSQL.
+ * Storage conformance for wrapped data keys: insert, re-wrap all, retire unreferenced ones.
+ * Every case runs on SQLite and on PostgreSQL (`describe.each(BACKENDS)`).
  */
 import { type Store } from '../../../connector/src/storage';
 import { BACKENDS, type StoreDatabase } from './backends';

@@ -272,32 +272,40 @@ describe('master key source', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates master.key with mode 0600 on first start and reads the same key afterwards', async () => {
-    const first = await loadMasterKey({ dataDir: path.join(dir, 'data') });
+    const first = await loadMasterKey({ dataDir: path.join(dir, 'data'), wrappedBy: new Set() });
     expect(first.source).toBe('key-file-created');
     expect(statSync(path.join(dir, 'data', 'master.key')).mode & 0o777).toBe(0o600);
-    const second = await loadMasterKey({ dataDir: path.join(dir, 'data') });
+    const second = await loadMasterKey({ dataDir: path.join(dir, 'data'), wrappedBy: new Set() });
     expect(second.source).toBe('key-file');
     expect(second.key.equals(first.key)).toBe(true);
   });
 
   it('creates exactly one key when two processes start at once', async () => {
-    const [a, b] = await Promise.all([loadMasterKey({ dataDir: dir }), loadMasterKey({ dataDir: dir })]);
+    const [a, b] = await Promise.all([loadMasterKey({ dataDir: dir, wrappedBy: new Set() }), loadMasterKey({ dataDir: dir, wrappedBy: new Set() })]);
     expect(a.key.equals(b.key)).toBe(true);
+  });
+
+  it('never hands a starting process a half-written key file: 16 concurrent first starts all read the one key', async () => {
+    // A reader used to be able to open the file another start had created but not yet filled.
+    const loaded = await Promise.all(Array.from({ length: 16 }, () => loadMasterKey({ dataDir: dir, wrappedBy: new Set() })));
+    expect(new Set(loaded.map((k) => k.id)).size).toBe(1);
+    expect(loaded.filter((k) => k.source === 'key-file-created')).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['master.key']);
   });
 
   it('refuses a key file other users can read, and says how to fix it', async () => {
     writeFileSync(path.join(dir, 'master.key'), randomBytes(32).toString('base64'));
     chmodSync(path.join(dir, 'master.key'), 0o644);
-    await expect(loadMasterKey({ dataDir: dir })).rejects.toThrow(/chmod 600/);
+    await expect(loadMasterKey({ dataDir: dir, wrappedBy: new Set() })).rejects.toThrow(/chmod 600/);
   });
 
   it('prefers CONNECTOR_MASTER_KEY and insists on 32 bytes', async () => {
     const key = randomBytes(32);
-    const loaded = await loadMasterKey({ dataDir: dir, fromEnvironment: key.toString('base64') });
+    const loaded = await loadMasterKey({ dataDir: dir, wrappedBy: new Set(), fromEnvironment: key.toString('base64') });
     expect(loaded.source).toBe('environment');
     expect(loaded.key.equals(key)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
-    await expect(loadMasterKey({ dataDir: dir, fromEnvironment: randomBytes(16).toString('base64') })).rejects.toThrow(/32 bytes/);
-    await expect(loadMasterKey({ dataDir: dir, fromEnvironment: 'not base64!' })).rejects.toMatchObject({ code: 'MASTER_KEY_INVALID' });
+    await expect(loadMasterKey({ dataDir: dir, wrappedBy: new Set(), fromEnvironment: randomBytes(16).toString('base64') })).rejects.toThrow(/32 bytes/);
+    await expect(loadMasterKey({ dataDir: dir, wrappedBy: new Set(), fromEnvironment: 'not base64!' })).rejects.toMatchObject({ code: 'MASTER_KEY_INVALID' });
   });
 });
