@@ -80,6 +80,8 @@ export class LinkService {
         await this.deps.links.save(record);
       }
     } catch (error) {
+      // Keeping the connector's status here is best effort: a concurrent edit that saved first wins.
+      if (error instanceof AppError && error.code === 'CONFLICT') return this.view(await this.mustGet(id), true, credential);
       if (!(error instanceof ConnectorError)) throw error;
       reachable = error.code !== 'CONNECTOR_UNREACHABLE';
       this.deps.logger.warn('Could not refresh the link from the connector', { linkId: id, code: error.code });
