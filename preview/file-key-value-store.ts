@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WriteOptions } from '../src/storage/key-value-store';
-import { MemoryKeyValueStore, type MemoryStoreSnapshot } from '../preview/memory-key-value-store';
+import type { EntityOperation, WriteOptions } from '../src/storage/key-value-store';
+import { MemoryKeyValueStore, type MemoryStoreSnapshot } from './memory-key-value-store';
 
 /**
  * The in-memory kvs twin, kept in a JSON file so that the preview's links survive a restart.
@@ -35,6 +35,10 @@ export class FileKeyValueStore extends MemoryKeyValueStore {
   }
   override async deleteSecret(key: string): Promise<void> {
     await super.deleteSecret(key);
+    this.changed();
+  }
+  override async transact(operations: readonly EntityOperation[]): Promise<void> {
+    await super.transact(operations);
     this.changed();
   }
 

@@ -1,4 +1,5 @@
-import { KVS_LIMITS, StorageError, type KeyValueStore, type QueryPage, type WriteOptions } from '../src/storage/key-value-store';
+import { KVS_LIMITS, StorageError, type EntityOperation, type EntityQuery, type KeyValueStore, type QueryPage, type WriteOptions } from '../src/storage/key-value-store';
+import { MemoryEntityStore } from './memory-entity-store';
 
 interface Entry {
   json: string;
@@ -8,9 +9,11 @@ interface Entry {
 export interface MemoryStoreSnapshot {
   values: Record<string, { json: string; expiresAt?: number | undefined }>;
   secrets: Record<string, { json: string; expiresAt?: number | undefined }>;
+  /** Custom entities by entity name and key (absent in files written before entities existed). */
+  entities?: Record<string, Record<string, string>>;
 }
 
-export type StoreOperation = 'get' | 'set' | 'swap' | 'delete' | 'query' | 'getSecret' | 'setSecret' | 'deleteSecret';
+export type StoreOperation = 'get' | 'set' | 'swap' | 'delete' | 'query' | 'getSecret' | 'setSecret' | 'deleteSecret' | 'getEntity' | 'queryEntity' | 'transact';
 
 export interface MemoryKeyValueStoreOptions {
   now?: () => Date;
@@ -31,6 +34,7 @@ export interface MemoryKeyValueStoreOptions {
 export class MemoryKeyValueStore implements KeyValueStore {
   private readonly values = new Map<string, Entry>();
   private readonly secrets = new Map<string, Entry>();
+  private readonly entities = new MemoryEntityStore();
   private readonly now: () => Date;
 
   constructor(private readonly options: MemoryKeyValueStoreOptions = {}) {
@@ -89,22 +93,39 @@ export class MemoryKeyValueStore implements KeyValueStore {
     this.secrets.delete(key);
   }
 
+  async getEntity(entity: string, key: string): Promise<unknown> {
+    await this.enter('getEntity', key);
+    return this.entities.get(entity, key);
+  }
+
+  async queryEntity(entity: string, query: EntityQuery): Promise<QueryPage> {
+    await this.enter('queryEntity', `${entity}/${query.index}`);
+    return this.entities.query(entity, query);
+  }
+
+  async transact(operations: readonly EntityOperation[]): Promise<void> {
+    await this.enter('transact', operations.map((o) => o.key).join(','));
+    this.entities.transact(operations);
+  }
+
   /** Everything stored, as the JSON kvs would hold: for assertions that no secret leaked into it. */
   dump(): { values: Record<string, string>; secrets: Record<string, string> } {
     const out = (map: Map<string, Entry>) => Object.fromEntries([...map].map(([key, entry]) => [key, entry.json]));
-    return { values: out(this.values), secrets: out(this.secrets) };
+    const entities = Object.fromEntries(Object.entries(this.entities.snapshot()).flatMap(([name, rows]) => Object.entries(rows).map(([key, json]) => [`${name}/${key}`, json])));
+    return { values: { ...out(this.values), ...entities }, secrets: out(this.secrets) };
   }
 
   /** Every entry with its expiry, to keep the store somewhere else (the local preview keeps it in a file). */
   snapshot(): MemoryStoreSnapshot {
     const out = (map: Map<string, Entry>) => Object.fromEntries([...map].filter(([, entry]) => this.live(entry)).map(([key, entry]) => [key, { ...entry }]));
-    return { values: out(this.values), secrets: out(this.secrets) };
+    return { values: out(this.values), secrets: out(this.secrets), entities: this.entities.snapshot() };
   }
 
   /** Replaces everything with a snapshot taken earlier. */
   restore(snapshot: MemoryStoreSnapshot): void {
     this.values.clear();
     this.secrets.clear();
+    this.entities.restore(snapshot.entities);
     for (const [key, entry] of Object.entries(snapshot.values)) this.values.set(key, { json: entry.json, expiresAt: entry.expiresAt ?? undefined });
     for (const [key, entry] of Object.entries(snapshot.secrets)) this.secrets.set(key, { json: entry.json, expiresAt: entry.expiresAt ?? undefined });
   }
@@ -112,7 +133,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   private async enter(operation: StoreOperation, key: string): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.options.onOperation?.(operation, key);
-    if (operation !== 'query') checkKey(key);
+    if (operation !== 'query' && operation !== 'queryEntity' && operation !== 'transact') checkKey(key);
   }
 
   private live(entry: Entry | undefined): entry is Entry {

@@ -32,7 +32,7 @@ export function buildServices(deps: AppDependencies): AppServices {
   const audit = new AuditLog(deps.store, deps.now);
   const clients = new IncomingClients(deps.store);
   const links = new LinkService({
-    links: new LinkRepository(deps.store, deps.now),
+    links: new LinkRepository(deps.store),
     audit,
     connector: deps.connector,
     clients,

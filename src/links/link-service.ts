@@ -2,9 +2,7 @@ import {
   FORGE_ERRORS,
   type AuthorizeLinkResult,
   MANUAL_EXCHANGE_STEPS,
-  REMOTE_PRESETS,
   secretFingerprint,
-  isAtlassianApplication,
   type AuditAction,
   type CloudIncomingScope,
   type CreateLinkInput,
@@ -15,7 +13,6 @@ import {
   type IssuedIncomingCredentials,
   type LinkPage,
   type LinkSummary,
-  type LinkView,
   type ManualExchangeStep,
   type TestConnectionResult,
   type UpdateLinkInput,
@@ -31,6 +28,7 @@ import { diffLinks } from './audit-diff';
 import { applicableSteps, supportsIncoming } from './exchange-steps';
 import type { LinkRecord } from './link-record';
 import { incomingView, toLinkView, type IncomingUrls } from './link-view';
+import { mirror, redirectOf, remoteCleanup } from './record-changes';
 
 export interface LinkServiceDeps {
   links: LinkRepository;
@@ -80,6 +78,8 @@ export class LinkService {
         await this.deps.links.save(record);
       }
     } catch (error) {
+      // Keeping the connector's status here is best effort: a concurrent edit that saved first wins.
+      if (error instanceof AppError && error.code === 'CONFLICT') return this.view(await this.mustGet(id), true, credential);
       if (!(error instanceof ConnectorError)) throw error;
       reachable = error.code !== 'CONNECTOR_UNREACHABLE';
       this.deps.logger.warn('Could not refresh the link from the connector', { linkId: id, code: error.code });
@@ -332,54 +332,6 @@ function withCredential(item: LinkSummary, credential: CredentialSummary | undef
 }
 
 const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
-
-/** Takes what the connector holds (normalised URLs, outgoing configuration, status) into this site's record. */
-function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
-  const fingerprint = remote.outgoing.hasClientSecret ? (record.outgoing.clientSecretFingerprint ?? remote.outgoing.clientSecretFingerprint) : null;
-  return {
-    ...record,
-    name: remote.name,
-    applicationUrl: remote.applicationUrl,
-    displayUrl: remote.displayUrl,
-    authKind: remote.authKind,
-    status: remote.status,
-    statusReason: remote.statusReason,
-    outgoing: {
-      clientId: remote.outgoing.clientId,
-      clientSecretFingerprint: fingerprint,
-      scopes: remote.outgoing.scopes,
-      grantType: remote.outgoing.grantType,
-      redirectUri: remote.outgoing.redirectUri,
-    },
-  };
-}
-
-/** The redirect URI after an input: a new value unless flagged, or what was there; nothing yet is a placeholder. */
-function redirectOf(
-  input: { redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined },
-  previous: { redirectUri: string | null; redirectUriIsPlaceholder: boolean } | null,
-): { redirectUri: string | null; redirectUriIsPlaceholder: boolean } {
-  if (input.redirectUri !== undefined) return { redirectUri: input.redirectUri, redirectUriIsPlaceholder: input.redirectUriIsPlaceholder ?? false };
-  const redirectUri = previous?.redirectUri ?? null;
-  return { redirectUri, redirectUriIsPlaceholder: redirectUri === null ? true : (input.redirectUriIsPlaceholder ?? previous?.redirectUriIsPlaceholder ?? true) };
-}
-
-/** What the remote's admin must check after a delete (seed 004: the remote end may survive). */
-function remoteCleanup(record: LinkRecord, connector: DeleteLinkResult['connector']): string[] {
-  const preset = REMOTE_PRESETS[record.remoteKind];
-  const steps: string[] = [];
-  if (isAtlassianApplication(record.remoteKind)) {
-    steps.push(`Log in to ${preset.label} at ${record.applicationUrl} as an administrator and open its application links (Administration > Applications > Application links).`);
-    if (record.outgoing.clientId !== null) steps.push(`Delete the incoming link whose client ID is ${record.outgoing.clientId}: this site used it to call ${preset.label}.`);
-    if (record.incoming !== null) steps.push(`Delete the outgoing link that uses this site's client ID ${record.incoming.clientId}: its credentials and tokens no longer work.`);
-  } else {
-    steps.push(`In ${preset.label}, delete the OAuth client${record.outgoing.clientId === null ? '' : ` ${record.outgoing.clientId}`} registered for this site, or remove the connector's redirect URI from it.`);
-  }
-  if (connector === 'not-deleted') {
-    steps.push(`The connector could not be reached and still holds this link's secrets and tokens: when it is back, delete link ${record.id} there (applinks-connector links list shows it).`);
-  }
-  return steps;
-}
 
 function dedupe<T>(values: readonly T[]): T[] {
   return [...new Set(values)];

@@ -19,7 +19,35 @@ export interface KeyValueStore {
   getSecret(key: string): Promise<unknown>;
   setSecret(key: string, value: unknown, options?: WriteOptions): Promise<void>;
   deleteSecret(key: string): Promise<void>;
+
+  /** A custom entity by key (Custom Entity Store, `kvs.entity(name).get`). */
+  getEntity(entity: string, key: string): Promise<unknown>;
+  /** One page of an entity's index, in the order of its range attribute (`kvs.entity(name).query().index(...)`). */
+  queryEntity(entity: string, query: EntityQuery): Promise<QueryPage>;
+  /**
+   * Custom-entity writes that all happen or none (`kvs.transact()`): every condition is checked
+   * against what is stored when the transaction runs; one that does not hold fails the whole
+   * transaction with `StorageError('CONDITION_FAILED')`. This is the only conditional write Forge has.
+   */
+  transact(operations: readonly EntityOperation[]): Promise<void>;
 }
+
+export interface EntityQuery {
+  index: string;
+  /** Values of the index's partition attributes, when it has any. */
+  partition?: (string | number | boolean)[];
+  sort?: 'ASC' | 'DESC';
+  /** At most `KVS_LIMITS.entityPageSize`; Forge's default is 10. */
+  limit?: number;
+  cursor?: string | undefined;
+}
+
+/** A condition on the stored entity: an attribute equals a value, or the entity does not exist yet. */
+export type EntityCondition = { attribute: string; equals: string | number | boolean } | { attribute: string; exists: false };
+
+export type EntityOperation =
+  | { kind: 'set'; entity: string; key: string; value: Record<string, unknown>; condition?: EntityCondition }
+  | { kind: 'delete'; entity: string; key: string; condition?: EntityCondition };
 
 export interface WriteOptions {
   /** Time to live. Forge may remove expired values late, so readers still check their own expiry. */
@@ -40,9 +68,14 @@ export const KVS_LIMITS = {
   secretBytes: 128 * 1024,
   objectDepth: 31,
   queryPageSize: 20,
+  /** Custom Entity Store queries: 10 a page by default, 100 at most. */
+  entityPageSize: 100,
+  entityPageDefault: 10,
+  /** Operations in one transaction. */
+  transactionOperations: 25,
 } as const;
 
-export type StorageErrorCode = 'INVALID_KEY' | 'VALUE_TOO_LARGE' | 'INVALID_VALUE' | 'STORE_FAILED';
+export type StorageErrorCode = 'INVALID_KEY' | 'VALUE_TOO_LARGE' | 'INVALID_VALUE' | 'STORE_FAILED' | 'CONDITION_FAILED' | 'INVALID_CURSOR' | 'INVALID_QUERY';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';

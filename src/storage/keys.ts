@@ -4,11 +4,9 @@
  * which do. Prefixes end in `:` so that one never matches another (`link:` vs `link-index:`).
  */
 export const KEYS = {
-  /** The cloud side of one link (`LinkRecord`). */
-  link: (id: string) => `link:${id}`,
-  /** One chunk of the link index (`link-index.ts`). */
-  linkIndexChunk: (chunk: number) => `link-index:${String(chunk).padStart(2, '0')}`,
-  linkIndexPrefix: 'link-index:',
+  /** Before the Custom Entity Store: one link's record, and the chunks of its index. Read once, by `legacy-links.ts`, then deleted. */
+  legacyLinkPrefix: 'link:',
+  legacyLinkIndexPrefix: 'link-index:',
   /** Audit entries, newest first: the time part counts down. */
   auditAll: (invertedTime: string, id: string) => `audit:all:${invertedTime}:${id}`,
   auditAllPrefix: 'audit:all:',

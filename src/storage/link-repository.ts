@@ -1,81 +1,175 @@
 import { AppError } from '../errors';
 import { LinkRecordSchema, toSummary, type LinkRecord } from '../links/link-record';
-import type { LinkPage, LinkSummary } from '../../contract';
-import { StorageError, type KeyValueStore } from './key-value-store';
-import { KEYS } from './keys';
-import { LinkIndex } from './link-index';
-
-/** A site links to a handful of applications; this bound keeps every index chunk far below kvs's value limit. */
-export const MAX_LINKS = 1000;
+import type { LinkPage } from '../../contract';
+import { ENTITIES } from './entities';
+import { StorageError, type EntityOperation, type KeyValueStore } from './key-value-store';
+import { migrateLegacyLinks } from './legacy-links';
 
 /**
- * The links' cloud side in kvs: one record per link plus the index that lists them. The record is
- * written first; a failed index write is repaired by the link's next save.
+ * The most links a site keeps. It was 1,000 while every listing read one hand-made index whole;
+ * entity queries read only the page shown, so the bound is now the scale the product is designed
+ * for (DESIGN section 6: 10,000 links per connector).
+ */
+export const MAX_LINKS = 10_000;
+/** Writers that lose a race on the link count re-read it and try again, this often at most. */
+const COUNT_ATTEMPTS = 50;
+const BACKOFF_CAP_MS = 50;
+const STATS_KEY = 'links';
+
+const LINK = ENTITIES.link.name;
+const STATS = ENTITIES.linkStats.name;
+
+interface Stats {
+  links: number;
+  version: number;
+}
+
+/**
+ * The links' cloud side in the Custom Entity Store: one `applink` entity per link, listed in name
+ * order through its `by-name` index, and one `applink-stats` entity that counts them.
+ *
+ * Concurrency: every write is a conditional transaction. A link is written only if the stored
+ * version is the one the writer read (a stale writer gets CONFLICT instead of overwriting), and
+ * creating or deleting a link changes the count in the same transaction, conditioned on the
+ * count's version, so the count is exact under any interleaving.
  */
 export class LinkRepository {
-  private readonly index: LinkIndex;
+  private migrated: Promise<void> | undefined;
 
-  constructor(
-    private readonly store: KeyValueStore,
-    now: () => Date,
-  ) {
-    this.index = new LinkIndex(store, now);
-  }
+  constructor(private readonly store: KeyValueStore) {}
 
   async get(id: string): Promise<LinkRecord | undefined> {
-    const value = await this.store.get(KEYS.link(id));
-    if (value === undefined) return undefined;
-    const parsed = LinkRecordSchema.safeParse(value);
-    if (!parsed.success) throw new StorageError('INVALID_VALUE', `The stored link ${id} is not in the expected shape.`, { cause: parsed.error });
-    return parsed.data;
+    await this.ready();
+    return this.read(id);
   }
 
+  /**
+   * Writes a record whose `version` is one more than the stored one (1 for a new link). CONFLICT
+   * when another writer got there first.
+   */
   async save(record: LinkRecord): Promise<void> {
-    await this.store.set(KEYS.link(record.id), LinkRecordSchema.parse(record));
-    await this.index.upsert(toSummary(record), record.version);
+    await this.ready();
+    const entity = toEntity(LinkRecordSchema.parse(record));
+    if (record.version > 1) {
+      const set: EntityOperation = { kind: 'set', entity: LINK, key: record.id, value: entity, condition: { attribute: 'version', equals: record.version - 1 } };
+      await this.conditional([set], record.id);
+      return;
+    }
+    await this.withCount(+1, record.id, async () => {
+      if ((await this.read(record.id)) !== undefined) throw conflict(record.id);
+      return [{ kind: 'set', entity: LINK, key: record.id, value: entity, condition: { attribute: 'version', exists: false } }];
+    });
   }
 
+  /** Deletes the link whatever its version (the admin asked for it gone); deleting twice is no error. */
   async remove(record: LinkRecord): Promise<void> {
-    await this.store.delete(KEYS.link(record.id));
-    // The tombstone outranks every version the record had, so a late writer cannot bring it back.
-    await this.index.remove(record.id, record.version + 1);
+    await this.ready();
+    await this.withCount(-1, record.id, async () => {
+      const stored = await this.store.getEntity(LINK, record.id);
+      if (stored === undefined) return null;
+      const version = (stored as { version: number }).version;
+      return [{ kind: 'delete', entity: LINK, key: record.id, condition: { attribute: 'version', equals: version } }];
+    });
   }
 
   async count(): Promise<number> {
-    return (await this.index.all()).length;
+    await this.ready();
+    return (await this.stats())?.links ?? 0;
   }
 
-  /** Links sorted by name, a page at a time; the cursor is the last (name, id) shown, so inserts do not shift pages. */
+  /** Links sorted by name, a page at a time (at most 100, the store's page); the cursor is the store's. */
   async page(options: { limit: number; cursor?: string | undefined }): Promise<Omit<LinkPage, 'connectorReachable'>> {
-    const all = (await this.index.all()).sort(compareSummaries);
-    let start = 0;
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      start = all.findIndex((s) => compareKeys(sortKey(s), after) > 0);
-      if (start === -1) start = all.length;
+    await this.ready();
+    try {
+      const [page, total] = await Promise.all([
+        this.store.queryEntity(LINK, { index: 'by-name', sort: 'ASC', limit: options.limit, cursor: options.cursor }),
+        this.count(),
+      ]);
+      return { items: page.items.map((item) => toSummary(fromEntity(item.key, item.value))), total, nextCursor: page.nextCursor ?? null };
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'INVALID_CURSOR') {
+        throw new AppError('VALIDATION_FAILED', 'The cursor is not one this list gave out.', [{ path: 'cursor', message: 'is not valid' }], { cause: error });
+      }
+      throw error;
     }
-    const items = all.slice(start, start + options.limit);
-    const last = items[items.length - 1];
-    const more = start + options.limit < all.length;
-    return { items, total: all.length, nextCursor: more && last !== undefined ? encodeCursor(sortKey(last)) : null };
+  }
+
+  /** Moves links from the old kvs layout once per installation (and once per warm instance, to look). */
+  private ready(): Promise<void> {
+    this.migrated ??= (async () => {
+      if ((await this.stats()) !== undefined) return;
+      const links = await migrateLegacyLinks(this.store, (record) => toEntity(LinkRecordSchema.parse(record)));
+      try {
+        await this.store.transact([{ kind: 'set', entity: STATS, key: STATS_KEY, value: { links, version: 1 }, condition: { attribute: 'version', exists: false } }]);
+      } catch (error) {
+        // Another instance finished the move first and counted the same links.
+        if (!(error instanceof StorageError && error.code === 'CONDITION_FAILED')) throw error;
+      }
+    })().catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+
+  private async read(id: string): Promise<LinkRecord | undefined> {
+    const value = await this.store.getEntity(LINK, id);
+    return value === undefined ? undefined : fromEntity(id, value);
+  }
+
+  private async stats(): Promise<Stats | undefined> {
+    return (await this.store.getEntity(STATS, STATS_KEY)) as Stats | undefined;
+  }
+
+  /** Runs the link's operations together with a change of the count, re-reading both after a lost race. */
+  private async withCount(delta: number, id: string, operations: () => Promise<EntityOperation[] | null>): Promise<void> {
+    for (let attempt = 0; attempt < COUNT_ATTEMPTS; attempt += 1) {
+      const ops = await operations();
+      if (ops === null) return;
+      const stats = (await this.stats()) ?? { links: 0, version: 0 };
+      const count: EntityOperation = {
+        kind: 'set',
+        entity: STATS,
+        key: STATS_KEY,
+        value: { links: Math.max(0, stats.links + delta), version: stats.version + 1 },
+        condition: stats.version === 0 ? { attribute: 'version', exists: false } : { attribute: 'version', equals: stats.version },
+      };
+      try {
+        await this.store.transact([...ops, count]);
+        return;
+      } catch (error) {
+        if (!(error instanceof StorageError && error.code === 'CONDITION_FAILED')) throw error;
+        await new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, 5 * 2 ** attempt)));
+      }
+    }
+    throw new StorageError('STORE_FAILED', `The link count kept changing while link ${id} was written.`);
+  }
+
+  private async conditional(operations: EntityOperation[], id: string): Promise<void> {
+    try {
+      await this.store.transact(operations);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'CONDITION_FAILED') throw conflict(id, error);
+      throw error;
+    }
   }
 }
 
-type SortKey = [string, string];
-const sortKey = (s: LinkSummary): SortKey => [s.name.toLocaleLowerCase('en'), s.id];
-const compareKeys = (a: SortKey, b: SortKey): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
-const compareSummaries = (a: LinkSummary, b: LinkSummary): number => compareKeys(sortKey(a), sortKey(b));
-
-function encodeCursor(key: SortKey): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+function conflict(id: string, cause?: unknown): AppError {
+  return new AppError('CONFLICT', `The link ${id} changed while this change was saved: reload it and try again.`, [], { cause });
 }
 
-function decodeCursor(cursor: string): SortKey {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new AppError('VALIDATION_FAILED', 'The cursor is not one this list gave out.', [{ path: 'cursor', message: 'is not valid' }]);
+export function sortNameOf(record: Pick<LinkRecord, 'name' | 'id'>): string {
+  // A tab sorts before every character a name shows, so "Jira" comes before "Jira 2".
+  return `${record.name.toLocaleLowerCase('en')}\t${record.id}`;
+}
+
+function toEntity(record: LinkRecord): Record<string, unknown> {
+  return { sortName: sortNameOf(record), version: record.version, record };
+}
+
+function fromEntity(id: string, value: unknown): LinkRecord {
+  const parsed = LinkRecordSchema.safeParse((value as { record?: unknown } | null)?.record);
+  if (!parsed.success) throw new StorageError('INVALID_VALUE', `The stored link ${id} is not in the expected shape.`, { cause: parsed.error });
+  return parsed.data;
 }

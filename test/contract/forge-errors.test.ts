@@ -62,7 +62,7 @@ const SCENARIOS = {
     return app.invoke('updateLink', { id, expectedVersion: 1, changes: { name: 'Renamed from a stale page' } });
   },
   LIMIT_REACHED: async (app) => {
-    const repository = new LinkRepository(app.store, app.clock.now);
+    const repository = new LinkRepository(app.store);
     for (let i = 0; i < MAX_LINKS; i += 1) await repository.save(storedRecord(randomUUID(), `L${i}`));
     return app.invoke('createLink', JIRA_LINK);
   },
@@ -97,7 +97,7 @@ const SCENARIOS = {
   },
   INTERNAL: async (app) => {
     const id = await createdLinkId(app);
-    jest.spyOn(app.store, 'get').mockRejectedValue(new Error('the store failed (test)'));
+    jest.spyOn(app.store, 'getEntity').mockRejectedValue(new Error('the store failed (test)'));
     return app.invoke('getLink', { id });
   },
 } satisfies Record<ForgeErrorCode, (app: ForgeAppHarness) => Promise<unknown>>;

@@ -119,6 +119,27 @@ describe('the adapter speaks the @forge/kvs wire protocol', () => {
     expect(calls[0]?.body).toEqual({ limit: 20, after: 'abc', where: [{ property: 'key', condition: 'BEGINS_WITH', values: ['link-index:'] }] });
   });
 
+  it('sends entity writes as one transaction with their conditions, and a failed condition is CONDITION_FAILED', async () => {
+    const store = forgeKeyValueStore(kvs);
+    await store.transact([{ kind: 'set', entity: 'applink-stats', key: 'links', value: { links: 1, version: 1 }, condition: { attribute: 'version', exists: false } }]);
+    expect(calls[0]?.path).toBe('/api/v1/transaction');
+    expect(calls[0]?.body).toEqual({
+      set: [{ key: 'links', value: { links: 1, version: 1 }, entityName: 'applink-stats', conditions: { and: [{ property: 'version', condition: 'NOT_EXISTS', values: [true] }] } }],
+    });
+    await expect(
+      store.transact([{ kind: 'delete', entity: 'applink-stats', key: 'links', condition: { attribute: 'version', equals: 7 } }]),
+    ).rejects.toMatchObject({ name: 'StorageError', code: 'CONDITION_FAILED' });
+    expect(await store.getEntity('applink-stats', 'links')).toEqual({ links: 1, version: 1 });
+  });
+
+  it('queries an entity index with its sort, a limit of at most 100 and the cursor', async () => {
+    const store = forgeKeyValueStore(kvs);
+    const page = await store.queryEntity('applink', { index: 'by-name', sort: 'ASC', limit: 500, cursor: undefined });
+    expect(page).toEqual({ items: [], nextCursor: undefined });
+    expect(calls[0]?.path).toBe('/api/v1/entity/query');
+    expect(calls[0]?.body).toEqual({ entityName: 'applink', indexName: 'by-name', sort: 'ASC', limit: 100 });
+  });
+
   it('wraps storage failures in a StorageError that keeps the cause', async () => {
     uninstall();
     const store = forgeKeyValueStore(kvs);

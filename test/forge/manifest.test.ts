@@ -2,6 +2,7 @@ import { validate } from '@forge/manifest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as entry from '../../src/index';
+import { ENTITIES } from '../../src/storage/entities';
 
 /**
  * `forge lint` needs a login; `@forge/manifest`'s `validate(false, file)` runs the same full
@@ -38,7 +39,7 @@ afterAll(() => {
 
 /** The manifest as @forge/manifest parsed it (its YAML reader, not ours). */
 const manifest = () => result.manifestObject?.typedContent as unknown as {
-  app: { id: string; runtime: { name: string } };
+  app: { id: string; runtime: { name: string }; storage?: { entities?: unknown[] } };
   modules: Record<string, { key: string; function?: string; handler?: string; resource?: string; resolver?: { function: string }; title?: string }[]>;
   resources: { key: string; path: string }[];
   remotes: { key: string; baseUrl: string; auth?: unknown }[];
@@ -51,6 +52,10 @@ describe('manifest.yml', () => {
     expect(problems).toEqual([]);
     expect(result.success).toBe(true);
     expect(result.manifestObject?.typedContent).toBeDefined();
+  });
+
+  it('declares exactly the custom entities and indexes the code and its in-memory double use', () => {
+    expect(manifest().app.storage?.entities).toEqual(Object.values(ENTITIES));
   });
 
   it('fails validation when a handler it names has no file (the check is real)', async () => {

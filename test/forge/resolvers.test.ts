@@ -314,8 +314,8 @@ describe('delete', () => {
     expect(result.remote.whatToCheck.join('\n')).toContain('https://jira.example.com');
     expect(app.connector.calls.map((c) => `${c.method} ${c.path}`)).toEqual([`DELETE /v1/links/${created.id}`]);
     // The connector went first: nothing in kvs changed before its answer.
-    expect(app.operations[0]).toEqual({ operation: 'get', key: `link:${created.id}` });
-    expect(app.operations.slice(1).map((o) => o.operation)).toContain('delete');
+    expect(app.operations[0]).toEqual({ operation: 'getEntity', key: created.id });
+    expect(app.operations.slice(1).map((o) => o.operation)).toContain('transact');
 
     expect(app.connector.links.has(created.id)).toBe(false);
     expect((await app.call<LinkPage>('listLinks', {})).items).toEqual([]);

@@ -31,6 +31,16 @@ describe('FileKeyValueStore', () => {
     expect((await reopened.query('link:')).items).toEqual([{ key: 'link:1', value: { name: 'Jira DC' } }]);
   });
 
+  it('keeps custom entities across a restart, and their index answers from the file', async () => {
+    const file = path.join(dir, 'kvs.json');
+    const store = new FileKeyValueStore(file);
+    await store.transact([{ kind: 'set', entity: 'applink', key: 'l1', value: { sortName: 'jira\tl1', version: 1, record: { name: 'Jira' } } }]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const reopened = new FileKeyValueStore(file);
+    expect(await reopened.getEntity('applink', 'l1')).toEqual({ sortName: 'jira\tl1', version: 1, record: { name: 'Jira' } });
+    expect((await reopened.queryEntity('applink', { index: 'by-name' })).items.map((i) => i.key)).toEqual(['l1']);
+  });
+
   it('writes the file by itself shortly after a change', async () => {
     const file = path.join(dir, 'kvs.json');
     const store = new FileKeyValueStore(file);

@@ -68,7 +68,7 @@ export async function call<K extends ResolverKey>(key: K, payload: PayloadOf<K>)
   return success.data.data as ResultOf<K>;
 }
 
-/** Every link, following the cursor (at most 100 a page; a site has at most 1000). */
+/** Every link, following the cursor (at most 100 a page, the entity store's page; a site has at most 10,000). */
 export async function listAllLinks(): Promise<{ items: LinkSummary[]; total: number; connectorReachable: boolean }> {
   const items: LinkSummary[] = [];
   let cursor: string | undefined;

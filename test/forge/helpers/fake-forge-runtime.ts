@@ -1,4 +1,21 @@
 import { MemoryKeyValueStore } from '../../../preview/memory-key-value-store';
+import { StorageError, type EntityCondition, type EntityOperation } from '../../../src/storage/key-value-store';
+
+interface TransactionItem {
+  key: string;
+  value?: unknown;
+  entityName: string;
+  conditions?: { and?: { property: string; condition: string; values: unknown[] }[] };
+}
+
+/** The one condition the app sends per operation (`and` of one clause), as the backing store takes it. */
+function conditionOf(item: TransactionItem): { condition?: EntityCondition } {
+  const clause = item.conditions?.and?.[0];
+  if (clause === undefined) return {};
+  if (clause.condition === 'NOT_EXISTS') return { condition: { attribute: clause.property, exists: false } };
+  if (clause.condition === 'EQUAL_TO') return { condition: { attribute: clause.property, equals: clause.values[0] as string | number | boolean } };
+  throw new Error(`the fake kvs service does not take ${clause.condition}`);
+}
 
 /**
  * Forge's runtime gives each invocation `global.__forge_fetch__`, through which `@forge/kvs` and
@@ -93,6 +110,30 @@ export function fakeKvsService(backing: MemoryKeyValueStore): Handler {
           if (where === undefined || where.property !== 'key' || where.condition !== 'BEGINS_WITH') return json(400, { code: 'INVALID_QUERY', message: 'bad where' });
           const page = await backing.query(where.values[0] ?? '', { cursor: b.after, limit: b.limit });
           return json(200, { data: page.items, ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }) });
+        }
+        case '/api/v1/entity/get': {
+          const e = body as { entityName: string; key: string };
+          const value = await backing.getEntity(e.entityName, e.key);
+          return value === undefined ? json(404, { code: 'KEY_NOT_FOUND', message: 'Key not found' }) : json(200, { key: e.key, value });
+        }
+        case '/api/v1/entity/query': {
+          const q = body as { entityName: string; indexName: string; partition?: (string | number | boolean)[]; sort?: 'ASC' | 'DESC'; cursor?: string; limit?: number };
+          const page = await backing.queryEntity(q.entityName, { index: q.indexName, partition: q.partition, sort: q.sort, cursor: q.cursor, limit: q.limit });
+          return json(200, { data: page.items, ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }) });
+        }
+        case '/api/v1/transaction': {
+          const t = body as { set?: TransactionItem[]; delete?: TransactionItem[] };
+          const operations: EntityOperation[] = [
+            ...(t.set ?? []).map((i): EntityOperation => ({ kind: 'set', entity: i.entityName, key: i.key, value: i.value as Record<string, unknown>, ...conditionOf(i) })),
+            ...(t.delete ?? []).map((i): EntityOperation => ({ kind: 'delete', entity: i.entityName, key: i.key, ...conditionOf(i) })),
+          ];
+          try {
+            await backing.transact(operations);
+          } catch (error) {
+            if (error instanceof StorageError && error.code === 'CONDITION_FAILED') return json(409, { code: 'CONDITION_FAILED', message: error.message });
+            throw error;
+          }
+          return new Response(null, { status: 204 });
         }
         default:
           return json(404, { code: 'NOT_FOUND', message: `no route ${path}` });
