@@ -108,11 +108,12 @@ export function internalAddressReason(address: string, local: LocalAddresses = (
 
 function reasonFor(parsed: ParsedAddress, own: ReadonlySet<string>): string | undefined {
   const shown = formatAddress(parsed);
-  if (own.has(`${parsed.bits}:${parsed.value}`)) return `${shown} (an address of the connector's own host)`;
   const ranges = parsed.bits === 32 ? IPV4_RANGES : IPV6_RANGES;
   // Unspecified and loopback before the IPv4-compatible range that contains them, for a clearer name.
   const hit = ranges.find((r) => (parsed.value & mask(r.bits, r.prefix)) === r.base);
   if (hit !== undefined) return `${shown} (${hit.name}, ${hit.cidr})`;
+  // After the ranges: 127.0.0.1 is better named loopback than "an address of this host".
+  if (own.has(`${parsed.bits}:${parsed.value}`)) return `${shown} (an address of the connector's own host)`;
   if (parsed.bits === 128) {
     const embedded = embeddedIpv4(parsed.value);
     for (const inner of embedded?.addresses ?? []) {

@@ -147,6 +147,10 @@ describe('the connector host\'s own addresses', () => {
     expect(internalAddressReason(address, own)).toContain(`${shown} (an address of the connector's own host)`);
   });
 
+  it('names an address by its range first when the host also has it (127.0.0.1 is loopback)', () => {
+    expect(internalAddressReason('127.0.0.1', () => ['127.0.0.1', '203.0.114.7'])).toBe('127.0.0.1 (loopback, 127.0.0.0/8)');
+  });
+
   it('does not refuse the neighbours of the host\'s address', () => {
     expect(isInternalAddress('203.0.114.8', own)).toBe(false);
     expect(isInternalAddress('2a00:1450::8', own)).toBe(false);
