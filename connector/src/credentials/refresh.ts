@@ -106,7 +106,7 @@ export class Refresher {
     const record: TokenRecord = {
       ...current.record,
       failureCount: failures,
-      nextAttemptAt: new Date(nextAttemptAfter(failures, now, this.deps.policy, this.deps.random)).toISOString(),
+      nextAttemptAt: new Date(nextAttemptAfter(failures, now, this.deps.policy, this.deps.random, Date.parse(current.record.expiresAt))).toISOString(),
       lastErrorCode: code,
       updatedAt: new Date(now).toISOString(),
     };
