@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   REMOTE_PRESETS,
   expandEndpoint,
@@ -82,10 +82,11 @@ export class LinkService {
   async update(id: string, patch: UpdateLinkInput): Promise<LinkRecord> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.get(id);
-      const next = this.applyPatch(current, patch);
+      const effective = await this.withoutUnchangedSecret(current, patch);
+      const next = this.applyPatch(current, effective);
       try {
         await this.deps.vault.withFreshKeys(async () => {
-          await this.deps.store.links.update(next, current.version, await this.secretChanges(id, patch.outgoing?.clientSecret));
+          await this.deps.store.links.update(next, current.version, await this.secretChanges(id, effective.outgoing?.clientSecret));
         });
         if (tokensCannotFollow(current, next)) await this.dropTokens(id);
         return next;
@@ -193,6 +194,28 @@ export class LinkService {
     if (issues.length > 0) throw new LinkError('LINK_INVALID', 'The link is not valid for this kind of remote.', issues);
   }
 
+  /**
+   * The patch without its client secret when that is the secret already stored: admins re-send
+   * the whole form, and the same secret is no new credential, so the link keeps its tokens and
+   * status. Compared as SHA-256 digests in constant time; a stored secret that does not open
+   * counts as different (the new one replaces it).
+   */
+  private async withoutUnchangedSecret(current: LinkRecord, patch: UpdateLinkInput): Promise<UpdateLinkInput> {
+    const secret = patch.outgoing?.clientSecret;
+    if (typeof secret !== 'string' || current.outgoing.clientSecretSetAt === null) return patch;
+    const sealed = await this.deps.store.secrets.get(current.id, CLIENT_SECRET_FIELD);
+    if (sealed === undefined) return patch;
+    let stored: string;
+    try {
+      stored = await this.deps.vault.open(current.id, CLIENT_SECRET_FIELD, sealed);
+    } catch {
+      return patch;
+    }
+    if (!timingSafeEqual(digest(stored), digest(secret))) return patch;
+    const { clientSecret: _same, ...outgoing } = patch.outgoing ?? {};
+    return { ...patch, outgoing };
+  }
+
   private async secretChanges(id: string, secret: string | null | undefined): Promise<SecretChanges | undefined> {
     if (secret === undefined) return undefined;
     if (secret === null) return { delete: [CLIENT_SECRET_FIELD] };
@@ -240,4 +263,8 @@ function normalizeBase(url: string): string {
 
 function dedupe(scopes: string[]): string[] {
   return [...new Set(scopes)];
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
