@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { OAuthError, type TokenSet } from '../oauth';
 import { REFRESH_TOKEN_FIELD, tokenOwnerId, type LinkRecord, type Store, type StoredToken, type TokenAccess, type TokenRecord } from '../storage/store';
+import { VaultError } from '../vault/errors';
 import type { Vault } from '../vault/vault';
 import { credentialKey, type TokenCache } from './cache';
 import type { OAuthClientFactory } from './client-factory';
@@ -72,9 +73,13 @@ export class Refresher {
       return decision.reason;
     }
     const owner = tokenOwnerId(linkId, subject);
-    const refreshToken = current.refreshToken === null ? null : await this.deps.vault.open(owner, REFRESH_TOKEN_FIELD, current.refreshToken);
+    let refreshToken: string | null;
     let tokens: TokenSet;
     try {
+      // Inside the try: a refresh token or client secret that does not decrypt is a failed renewal
+      // like any other (recorded, backed off, shown on the link), not an unexpected error retried
+      // on every read.
+      refreshToken = current.refreshToken === null ? null : await this.deps.vault.open(owner, REFRESH_TOKEN_FIELD, current.refreshToken);
       const client = await this.deps.clients.clientFor(link);
       tokens = refreshToken !== null ? await client.refresh(refreshToken, { scopes: current.record.scopes }) : await client.clientCredentials();
     } catch (error) {
@@ -88,7 +93,7 @@ export class Refresher {
 
   private async recordFailure(link: LinkRecord, current: StoredToken, access: TokenAccess, error: unknown): Promise<RefreshOutcome> {
     const now = this.deps.now();
-    const code = error instanceof OAuthError ? error.code : error instanceof CredentialError ? error.code : 'INTERNAL';
+    const code = error instanceof OAuthError || error instanceof CredentialError || error instanceof VaultError ? error.code : 'INTERNAL';
     const key = credentialKey(link.id, current.record.subject);
     // invalid_grant: the refresh token is spent, revoked or expired. Retrying cannot help and,
     // with rotating tokens, could make things worse; a person must authorize again.
