@@ -24,10 +24,12 @@ export const NEEDS_A_PERSON: ReadonlySet<string> = new Set([
   'DECRYPT_FAILED',
   'MALFORMED_CIPHERTEXT',
   'UNKNOWN_KEY_VERSION',
+  'SECRET_ORIGIN_MISMATCH',
 ]);
 
-/** What to do when one of the link's stored secrets does not open (vault error codes). */
+/** What to do when one of the link's stored secrets does not open (vault error codes) or may not be sent. */
 const VAULT_HINTS: Readonly<Record<string, string>> = {
+  SECRET_ORIGIN_MISMATCH: 'The token endpoint is not the one the client secret was entered for. Enter the client secret again on the link, then authorize it again.',
   DECRYPT_FAILED:
     'A stored secret of this link does not decrypt: it was altered in the database or copied from another record. Enter the client secret again, then authorize the link again.',
   MALFORMED_CIPHERTEXT: 'A stored secret of this link is not in the vault format (the database was changed by hand). Enter the client secret again, then authorize the link again.',
