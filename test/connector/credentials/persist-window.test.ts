@@ -9,11 +9,6 @@ import { CALLBACK, authorize, createLink, startConnector, type Clock } from './l
  * own histogram (applinks_token_persist_seconds) against the real OAuth 2.0 test server.
  */
 const RUNS = 30;
-/** The status write is made 300 ms slow: inside the window it would put every run over these. */
-const STATUS_WRITE_DELAY_MS = 300;
-const MEDIAN_LIMIT_MS = 50;
-/** Generous: two cores shared with other test runs stall a PostgreSQL round trip now and then. */
-const MAX_LIMIT_MS = 250;
 
 describe.each(['sqlite', 'postgres'] as const)('the refresh persist window on %s', (dialect) => {
   let oidc: OidcServer;
@@ -31,7 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('the refresh persist window on %s
     await oidc.stop();
   });
 
-  it(`keeps the link's status write (and everything else but the commit) out of the window: ${RUNS} refreshes, median under ${MEDIAN_LIMIT_MS} ms`, async () => {
+  it(`commits the new tokens before anything else, the link's status write included: ${RUNS} refreshes, in that order every time`, async () => {
     const linkId = await createLink(c, oidc, 'dc');
     expect((await authorize(c, oidc, linkId)).status).toBe(200);
     const windows: number[] = [];
@@ -41,10 +36,18 @@ describe.each(['sqlite', 'postgres'] as const)('the refresh persist window on %s
       const value = (name: string) => Number(new RegExp(`^applinks_token_persist_seconds_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
       return { sum: value('sum'), count: value('count') };
     };
-    // A slow status write: if it ran before the commit, every window would be at least this long.
+    // Order, not time: what happened between the provider's answer and the commit is seen in the
+    // sequence of store calls, which no busy machine can reorder.
+    const events: string[] = [];
+    const withLock = c.store.tokens.withLock.bind(c.store.tokens);
+    jest.spyOn(c.store.tokens, 'withLock').mockImplementation(async (...args) => {
+      const result = await withLock(...args);
+      events.push('tokens committed');
+      return result;
+    });
     const setStatus = c.store.links.setStatus.bind(c.store.links);
     jest.spyOn(c.store.links, 'setStatus').mockImplementation(async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, STATUS_WRITE_DELAY_MS));
+      events.push(`status ${args[1]}`);
       return setStatus(...args);
     });
     for (let i = 0; i < RUNS; i += 1) {
@@ -52,17 +55,18 @@ describe.each(['sqlite', 'postgres'] as const)('the refresh persist window on %s
       await c.store.links.setStatus(linkId, 'failing', 'test', new Date(clock.t).toISOString());
       clock.t = Date.parse((await c.store.tokens.get(linkId, ''))!.record.refreshAt) + 1_000;
       const before = await scraped();
+      events.length = 0;
       expect(await c.app.connector.credentials.refresh(linkId, '', { wait: true })).toBe('refreshed');
+      expect(events).toEqual(['tokens committed', 'status connected']);
       const after = await scraped();
       expect(after.count).toBe(before.count + 1);
       windows.push((after.sum - before.sum) * 1000);
       expect((await c.store.links.get(linkId))?.status).toBe('connected');
     }
     expect(windows).toHaveLength(RUNS);
+    // The figures README states; printed, not asserted (a speed on a shared machine is not a verdict).
     const sorted = [...windows].sort((a, b) => a - b);
     const figures = { median: sorted[Math.floor(RUNS / 2)]!, p90: sorted[Math.floor(RUNS * 0.9)]!, max: sorted[RUNS - 1]! };
     process.stdout.write(`persist window on ${dialect} (ms): median ${figures.median.toFixed(2)}, p90 ${figures.p90.toFixed(2)}, max ${figures.max.toFixed(2)}\n`);
-    expect(figures.median).toBeLessThan(MEDIAN_LIMIT_MS);
-    expect(figures.max).toBeLessThan(MAX_LIMIT_MS);
   });
 });

@@ -41,7 +41,7 @@ afterEach(async () => {
   await dc.configure({ manifest: {}, dateSkewMs: 0, apiScope: 'READ', manifestRedirect: null });
 });
 
-it('passes every stage against a healthy sandbox in under a second', async () => {
+it('passes every stage against a healthy sandbox', async () => {
   const linkId = await createLink(c, dc, 'dc');
   await authorize(c, dc, linkId);
   const result = await testLink(c, linkId);
@@ -58,7 +58,6 @@ it('passes every stage against a healthy sandbox in under a second', async () =>
     'api: pass OK',
   ]);
   expect(result.ok).toBe(true);
-  expect(result.elapsedMs).toBeLessThan(1000);
   expect(stageOf(result, 'manifest').message).toContain('11.2.0');
 
   // The result stays with the link, with who ran it, and is counted.
@@ -91,8 +90,8 @@ itWithTools('python3')('CONNECT_TIMEOUT: an unreachable host fails within the co
   try {
     const linkId = await createLink(c, { baseUrl: blackhole.url }, null);
     const result = await testLink(c, linkId);
+    // The port never completes a connection: only the connect limit can end this stage.
     expect(stageOf(result, 'tcp')).toMatchObject({ status: 'fail', code: 'CONNECT_TIMEOUT' });
-    expect(result.elapsedMs).toBeLessThan(1_000 + 1_000);
   } finally {
     await blackhole.close();
   }
@@ -104,8 +103,9 @@ it('TIMEOUT: a port that accepts and never answers fails the manifest stage with
     const linkId = await createLink(c, { baseUrl: hanging.url }, null);
     const result = await testLink(c, linkId);
     expect(stageOf(result, 'tcp').status).toBe('pass');
+    // The port never answers: the manifest stage ends at its own limit, and says which.
     expect(stageOf(result, 'manifest')).toMatchObject({ status: 'fail', code: 'TIMEOUT' });
-    expect(result.elapsedMs).toBeLessThan(2_000 + 1_000);
+    expect(stageOf(result, 'manifest').message).toMatch(/ 2000 ms\.$/);
   } finally {
     await hanging.close();
   }
@@ -118,7 +118,8 @@ it('bounds the whole test: when its time is spent, the stage running fails with 
     const linkId = await createLink(short, { baseUrl: hanging.url }, null);
     const result = await testLink(short, linkId);
     expect(stageOf(result, 'manifest')).toMatchObject({ status: 'fail', code: 'TIMEOUT' });
-    expect(result.elapsedMs).toBeLessThan(500 + 1_000);
+    // The stage's own limit is 5 s; the budget it was given is what was left of the whole test's 500 ms.
+    expect(Number(/(\d+) ms\.$/.exec(stageOf(result, 'manifest').message)?.[1])).toBeLessThanOrEqual(500);
     expect(stageOf(result, 'api')).toMatchObject({ status: 'skip', code: 'SKIPPED' });
   } finally {
     await short.close();
