@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { Store } from '../storage/store';
+import { VaultError } from '../vault/errors';
 import { credentialKey, type CachedToken, type TokenCache } from './cache';
 import { CredentialError } from './errors';
 import { hintFor } from './link-status';
@@ -17,6 +19,7 @@ export interface TokenServerDeps {
   cache: TokenCache;
   writer: TokenWriter;
   refresher: Refresher;
+  logger: Logger;
   now: () => number;
 }
 
@@ -36,7 +39,7 @@ export class TokenServer {
     const key = credentialKey(linkId, subject);
     let cached = cache.get(key);
     if (cached === undefined) {
-      cached = await writer.load(linkId, subject);
+      cached = await this.load(linkId, subject);
       if (cached === undefined) throw new CredentialError('NOT_AUTHORIZED', 'The link has no token yet: authorize it first.');
     }
     if (cached.state === 'needs-reauthorization') throw new CredentialError('NEEDS_REAUTHORIZATION', 'The link needs to be authorized again.');
@@ -56,6 +59,24 @@ export class TokenServer {
     throw new CredentialError('TOKEN_UNAVAILABLE', unavailableMessage(outcome, record?.lastErrorCode ?? null), {
       retryAfterSeconds: retryAfterSeconds(nextAttempt, this.deps.now()),
     });
+  }
+
+  /**
+   * Reads and decrypts the stored token. One that does not decrypt answers with the vault's code
+   * (SECRET_UNREADABLE at the API) and, for the link's own credential, marks the link failing
+   * with what to do: logged once, when the status changes, not on every read that meets it.
+   */
+  private async load(linkId: string, subject: string): Promise<CachedToken | undefined> {
+    try {
+      return await this.deps.writer.load(linkId, subject);
+    } catch (error) {
+      if (error instanceof VaultError && subject === '') {
+        const reason = `The stored access token does not decrypt (${error.code}): authorize the link again to replace it.`;
+        const changed = await this.deps.store.links.setStatus(linkId, 'failing', reason, new Date(this.deps.now()).toISOString()).catch(() => false);
+        if (changed) this.deps.logger.warn({ linkId, code: error.code }, 'stored access token does not decrypt; link marked failing');
+      }
+      throw error;
+    }
   }
 }
 

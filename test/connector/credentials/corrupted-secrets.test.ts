@@ -1,5 +1,6 @@
 import { LinkViewSchema } from '../../../contract';
-import { CLIENT_SECRET_FIELD, REFRESH_TOKEN_FIELD, tokenOwnerId, type SealedSecret } from '../../../connector/src/storage/store';
+import { ACCESS_TOKEN_FIELD, CLIENT_SECRET_FIELD, REFRESH_TOKEN_FIELD, tokenOwnerId, type SealedSecret } from '../../../connector/src/storage/store';
+import { credentialKey } from '../../../connector/src/credentials/cache';
 import type { TestConnector } from '../../helpers/connector-app';
 import { startOidcServer, type OidcServer } from '../../helpers/oidc-server';
 import { CALLBACK, authorize, createConsumer, createLink, readToken, startConnector, type Clock } from './lifecycle-steps';
@@ -75,6 +76,23 @@ describe.each(['sqlite', 'postgres'] as const)('corrupted secrets on %s', (diale
     const other = await readToken(c, healthy.linkId, healthy.apiKey);
     expect(other.status).toBe(200);
     expect(LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${healthy.linkId}` })).json()).status).toBe('connected');
+  });
+
+  it('an access token that does not decrypt: reads answer SECRET_UNREADABLE, the link says failing with what to do, logged once', async () => {
+    clock.t = Date.now();
+    const broken = await connected();
+    const owner = tokenOwnerId(broken.linkId, '');
+    await c.store.secrets.put(owner, ACCESS_TOKEN_FIELD, altered((await c.store.secrets.get(owner, ACCESS_TOKEN_FIELD))!));
+    // As after a restart (or on another replica): nothing in memory, reads meet the stored ciphertext.
+    c.app.connector.credentials.cache.delete(credentialKey(broken.linkId, ''));
+    const lines = () => c.watch.lines.filter((line) => line.includes(broken.linkId) && line.includes('link marked failing')).length;
+    const reads = await Promise.all(Array.from({ length: 5 }, () => readToken(c, broken.linkId, broken.apiKey)));
+    expect(reads.map((r) => r.body.error?.code)).toEqual(Array.from({ length: 5 }, () => 'SECRET_UNREADABLE'));
+    const link = LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${broken.linkId}` })).json());
+    expect(link.status).toBe('failing');
+    expect(link.statusReason).toContain('DECRYPT_FAILED');
+    expect(link.statusReason).toContain('authorize the link again');
+    expect(lines()).toBe(1);
   });
 
   it('a client secret that does not decrypt: authorize answers SECRET_UNREADABLE, which says what it is, not a generic 500', async () => {
