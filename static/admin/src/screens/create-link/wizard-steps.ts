@@ -1,4 +1,4 @@
-import { REMOTE_PRESETS, type AuthKind, type ForgeLinkView, type RemoteKind } from '../../../../../contract';
+import { REMOTE_PRESETS, isAtlassianApplication, type AuthKind, type ForgeLinkView, type RemoteKind } from '../../../../../contract';
 
 /** What the admin has chosen so far, before the link exists. */
 export type LinkDraft = { applicationUrl: string; name: string; kind: RemoteKind; displayUrl: string; authKind: AuthKind };
@@ -21,8 +21,8 @@ export const STEP_LABELS: Record<Step, string> = {
 export function stepsFor(authKind: AuthKind, kind: RemoteKind, link: ForgeLinkView | undefined): Step[] {
   if (authKind === 'none') return ['url', 'kind', 'review', 'test'];
   const ids = link?.exchange.steps.map((s) => s.id);
-  const family = REMOTE_PRESETS[kind].family;
-  const incoming = ids !== undefined ? ids.includes('incoming-credentials') : family === 'data-center' || family === 'atlassian-cloud';
+  // Before the link exists: Atlassian applications exchange credentials both ways (the same rule the resolver applies).
+  const incoming = ids !== undefined ? ids.includes('incoming-credentials') : isAtlassianApplication(kind);
   const authorize = ids !== undefined ? ids.includes('authorize') : REMOTE_PRESETS[kind].defaultGrant === 'authorization_code';
   return ['url', 'kind', 'review', ...(incoming ? (['incoming'] as const) : []), 'outgoing', ...(authorize ? (['authorize'] as const) : []), 'test'];
 }
