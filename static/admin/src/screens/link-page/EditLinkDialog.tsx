@@ -10,11 +10,14 @@ import { useAction } from '../../hooks/useAction';
 import { AUTH_LABELS } from '../../link/labels';
 
 /**
- * Name, authentication and the outgoing credentials. The version read with the link goes with the
- * change, so an edit made meanwhile elsewhere is refused rather than overwritten; an empty secret
- * field keeps the secret the connector holds.
+ * Name, authentication and the outgoing credentials. The dialog is mounted when it opens and keeps
+ * the link as it was then: its fields and the version sent with the change come from that one
+ * reading, so an edit made meanwhile (another admin, or a test that refreshed the page's link) is
+ * refused with CONFLICT rather than overwritten with fields older than the version. An empty
+ * secret field keeps the secret the connector holds.
  */
-export function EditLinkDialog({ open, link, onClose, onLink }: { open: boolean; link: ForgeLinkView; onClose: () => void; onLink: (l: ForgeLinkView) => void }) {
+export function EditLinkDialog({ open, link: current, onClose, onLink }: { open: boolean; link: ForgeLinkView; onClose: () => void; onLink: (l: ForgeLinkView) => void }) {
+  const [link] = useState(current);
   const preset = REMOTE_PRESETS[link.remoteKind];
   const [name, setName] = useState(link.name);
   const [clientId, setClientId] = useState(link.outgoing.clientId ?? '');

@@ -66,7 +66,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       <h2>History</h2>
       <AuditLogPage key={link.version} linkId={link.id} />
 
-      <EditLinkDialog open={dialog === 'edit'} link={link} onClose={() => setDialog(undefined)} onLink={onLink} />
+      {dialog === 'edit' && <EditLinkDialog open link={link} onClose={() => setDialog(undefined)} onLink={onLink} />}
       <RelocateLinkDialog open={dialog === 'relocate'} link={link} onClose={() => setDialog(undefined)} onLink={onLink} />
       <DeleteLinkDialog open={dialog === 'delete'} link={link} onClose={() => setDialog(undefined)} onDeleted={onDeleted} />
     </article>
