@@ -257,7 +257,8 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
       return s.app.operations.map((o) => o.operation);
     };
     const known = await storageWork({ client_id: s.clientId, client_secret: 'f'.repeat(64) });
-    expect(known).toEqual(['get', 'getSecret']);
+    // One client entity read and one secret-hash read, whatever the client ID.
+    expect(known).toEqual(['getEntity', 'getSecret']);
     expect(await storageWork({ client_id: '0'.repeat(32), client_secret: 'f'.repeat(64) })).toEqual(known);
     expect(await storageWork({ client_id: 'not-a-client-id', client_secret: 'f'.repeat(64) })).toEqual(known);
     expect(await storageWork({}, `Basic ${Buffer.from(`${'1'.repeat(32)}:${'f'.repeat(64)}`).toString('base64')}`)).toEqual(known);
