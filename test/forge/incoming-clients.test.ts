@@ -1,6 +1,7 @@
 import type { AuditPage, ForgeLinkView, IncomingClientList, IssuedIncomingCredentials } from '../../contract';
 import { impliedCloudScopes } from '../../contract';
 import { hashSecret, randomSecret } from '../../src/incoming/secret-hash';
+import { buildForgeApp } from '../../src/app/forge-app';
 import { LinkRepository } from '../../src/storage/link-repository';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 import { mint, orphans, ping } from './helpers/incoming-probe';
@@ -72,6 +73,16 @@ describe('the one-time sweep of incoming clients kept before the upgrade', () =>
     const list = await app.call<IncomingClientList>('listIncomingClients', { id: kept.id });
     expect(list.items.map((c) => c.clientId)).toEqual([live]);
     expect(app.logger.lines.filter((line) => line.includes('Swept incoming clients'))).toEqual([expect.stringContaining('"migrated":1,"retired":3')]);
+  });
+
+  it("runs from Forge's upgrade trigger, before any request", async () => {
+    const app = startForgeApp();
+    const link = await bitbucketLink(app);
+    const orphan = await oldClient(app, 'f'.repeat(32), link.id, 1);
+    await buildForgeApp(app.deps).upgraded();
+    expect(Object.keys(app.store.dump().values).filter((key) => key.startsWith('incoming-client:'))).toEqual([]);
+    expect(await ping(app, orphan.accessToken)).toBeUndefined();
+    expect(orphans(app)).toEqual([]);
   });
 
   it('runs once per installation: a later instance finds the marker and sweeps nothing', async () => {
