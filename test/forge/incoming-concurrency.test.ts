@@ -127,4 +127,24 @@ describe('admin operations on incoming credentials run concurrently (issue 17)',
     app.watch.record(JSON.stringify(app.store.dump()));
     expect(app.watch.leaks()).toEqual([]);
   }, 120_000);
+
+  it("issue 17's case: five concurrent first issues on one link give one client ID and one working secret, and a delete retires it (20 times)", async () => {
+    const app = startForgeApp();
+    for (let n = 0; n < 20; n += 1) {
+      const link = await app.call<ForgeLinkView>('createLink', { name: `Five ${n}`, remoteKind: 'bitbucket', applicationUrl: `https://five-${n}.example.com` });
+      const issued = await Promise.all([...Array(5)].map(() => app.call<IssuedIncomingCredentials>('issueIncomingCredentials', { id: link.id, scopes: ['ADMIN'] })));
+      const shown = issued.map((i) => ({ clientId: i.incoming.clientId, secret: app.watch.secret(i.clientSecret) }));
+      expect(new Set(shown.map((s) => s.clientId)).size).toBe(1);
+      const working = [];
+      for (const { clientId, secret } of shown) {
+        const tokens = await mint(app, clientId, secret);
+        if (tokens !== undefined) working.push(tokens);
+      }
+      expect(working).toHaveLength(1);
+      await app.call('deleteLink', { id: link.id });
+      for (const { clientId, secret } of shown) expect(await mint(app, clientId, secret)).toBeUndefined();
+      expect(await ping(app, working[0]!.accessToken)).toBeUndefined();
+      expect(orphans(app)).toEqual([]);
+    }
+  }, 60_000);
 });
