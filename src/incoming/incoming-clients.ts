@@ -104,7 +104,12 @@ export class IncomingClients {
 
   /** Notes that the client obtained tokens (shown to admins); plain write, so it never races with admin changes. */
   async recordUse(clientId: string): Promise<void> {
-    await this.deps.store.set(KEYS.incomingClientUsed(clientId), { at: this.deps.now().toISOString() }, { ttlSeconds: LAST_USED_SECONDS });
+    try {
+      await this.deps.store.set(KEYS.incomingClientUsed(clientId), { at: this.deps.now().toISOString() }, { ttlSeconds: LAST_USED_SECONDS });
+    } catch (error) {
+      // The tokens are already issued: a missed note of their use is no reason to fail the request.
+      this.deps.logger.warn('Could not record the use of an incoming client', { clientId, ...errorFields(error) });
+    }
   }
 
   async lastUsed(clientId: string): Promise<string | null> {

@@ -4,13 +4,11 @@ import {
   MANUAL_EXCHANGE_STEPS,
   secretFingerprint,
   type AuditAction,
-  type CloudIncomingScope,
   type CreateLinkInput,
   type CredentialSummary,
   type DeleteLinkResult,
   type ExchangeStepId,
   type ForgeLinkView,
-  type IssuedIncomingCredentials,
   type LinkPage,
   type LinkSummary,
   type ManualExchangeStep,
@@ -25,10 +23,10 @@ import type { AuditLog } from '../storage/audit-log';
 import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
 import { diffLinks } from './audit-diff';
-import { applicableSteps, supportsIncoming } from './exchange-steps';
+import { applicableSteps } from './exchange-steps';
 import type { LinkRecord } from './link-record';
-import { incomingView, toLinkView, type IncomingUrls } from './link-view';
-import { mirror, redirectOf, remoteCleanup } from './record-changes';
+import { toLinkView, type IncomingUrls } from './link-view';
+import { mirror, remoteCleanup } from './record-changes';
 
 export interface LinkServiceDeps {
   links: LinkRepository;
@@ -291,6 +289,3 @@ function withCredential(item: LinkSummary, credential: CredentialSummary | undef
 
 const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
 
-function dedupe<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
-}
