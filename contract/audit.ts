@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'link.exchange-step',
   'incoming.issued',
   'incoming.updated',
+  'incoming.revoked',
   'connector.paired',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -51,6 +51,24 @@ export const IncomingViewSchema = z.object({
 });
 export type IncomingView = z.infer<typeof IncomingViewSchema>;
 
+/** This site's client IDs: 16 random bytes in hex. */
+export const IncomingClientIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'is not a client ID this site issues');
+
+/** One active incoming client of a link, as the admin page lists it; never its secret. */
+export const IncomingClientSummarySchema = z.object({
+  clientId: IncomingClientIdSchema,
+  scopes: z.array(CloudIncomingScopeSchema),
+  /** When its current secret was issued. */
+  issuedAt: z.string(),
+  /** When it last obtained tokens, if it has since this was recorded. */
+  lastUsedAt: z.string().nullable(),
+  /** Counts the secrets issued to it: tokens of an earlier generation no longer work. */
+  generation: z.number().int().positive(),
+});
+export type IncomingClientSummary = z.infer<typeof IncomingClientSummarySchema>;
+export const IncomingClientListSchema = z.object({ items: z.array(IncomingClientSummarySchema) });
+export type IncomingClientList = z.infer<typeof IncomingClientListSchema>;
+
 export const IssuedIncomingCredentialsSchema = z.object({
   incoming: IncomingViewSchema,
   /** Shown this once: only a hash is kept. */

@@ -5,7 +5,7 @@ import { AuthorizeLinkResultSchema, RelocateLinkInputSchema } from './connector-
 import { TestConnectionResultSchema } from './diagnostics';
 import { ExchangeStepIdSchema } from './exchange';
 import { ForgePairInputSchema } from './forge-channel';
-import { IncomingCredentialsInputSchema, IssuedIncomingCredentialsSchema } from './incoming';
+import { IncomingClientIdSchema, IncomingClientListSchema, IncomingCredentialsInputSchema, IssuedIncomingCredentialsSchema } from './incoming';
 import { CreateLinkInputSchema, HttpUrlSchema, LinkIdSchema, UpdateLinkInputSchema } from './links';
 import { ProbeInputSchema, ProbeResultSchema } from './probe';
 
@@ -28,6 +28,8 @@ export const RESOLVER_KEYS = [
   'updateExchangeStep',
   'issueIncomingCredentials',
   'updateIncomingCredentials',
+  'listIncomingClients',
+  'revokeIncomingClient',
   'getConnectorStatus',
   'pairConnector',
   'listAuditLog',
@@ -69,6 +71,8 @@ export const UpdateIncomingPayloadSchema = z.strictObject({
   redirectUri: HttpUrlSchema.optional(),
   redirectUriIsPlaceholder: z.boolean().optional(),
 });
+export const ListIncomingClientsPayloadSchema = z.strictObject({ id: LinkIdSchema });
+export const RevokeIncomingClientPayloadSchema = z.strictObject({ id: LinkIdSchema, clientId: IncomingClientIdSchema });
 export const GetConnectorStatusPayloadSchema = z.strictObject({});
 export const PairConnectorPayloadSchema = ForgePairInputSchema;
 export const ListAuditLogPayloadSchema = z.strictObject({
@@ -94,6 +98,8 @@ export const RESOLVERS = {
   updateExchangeStep: { payload: UpdateExchangeStepPayloadSchema, result: ForgeLinkViewSchema },
   issueIncomingCredentials: { payload: IssueIncomingPayloadSchema, result: IssuedIncomingCredentialsSchema },
   updateIncomingCredentials: { payload: UpdateIncomingPayloadSchema, result: ForgeLinkViewSchema },
+  listIncomingClients: { payload: ListIncomingClientsPayloadSchema, result: IncomingClientListSchema },
+  revokeIncomingClient: { payload: RevokeIncomingClientPayloadSchema, result: ForgeLinkViewSchema },
   getConnectorStatus: { payload: GetConnectorStatusPayloadSchema, result: ConnectorStatusViewSchema },
   pairConnector: { payload: PairConnectorPayloadSchema, result: ConnectorStatusViewSchema },
   listAuditLog: { payload: ListAuditLogPayloadSchema, result: AuditPageSchema },

@@ -7,8 +7,8 @@ import { KVS_LIMITS, StorageError, type EntityCondition, type EntityOperation, t
  * only declared entities and indexes exist; a query reads one index in the order of its range
  * attribute (ties by key), pages at 10 by default and refuses more than 100, and its cursor is
  * opaque; entities lacking the range attribute are not in the index; a transaction holds at most
- * 25 operations on distinct keys, checks every condition against the stored state before it
- * writes anything, and writes all or nothing.
+ * 25 operations (sets, deletes and checks) on distinct keys, checks every condition against the
+ * stored state before it writes anything, and writes all or nothing; a check writes nothing.
  */
 export class MemoryEntityStore {
   private readonly entities = new Map<string, Map<string, string>>();
@@ -68,7 +68,8 @@ export class MemoryEntityStore {
     }
     for (const operation of operations) {
       if (operation.kind === 'set') this.table(operation.entity).set(operation.key, JSON.stringify(operation.value));
-      else this.table(operation.entity).delete(operation.key);
+      else if (operation.kind === 'delete') this.table(operation.entity).delete(operation.key);
+      // A check only guards: it writes nothing.
     }
   }
 

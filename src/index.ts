@@ -15,3 +15,6 @@ export const tokenEndpoint = app.tokenEndpoint;
 
 /** Web trigger `oauth-ping`: answers 200 to a valid access token only. */
 export const pingApi = app.pingApi;
+
+/** Trigger `app-upgraded` (`avi:forge:upgraded:app`): the one-time sweep of incoming clients kept before the upgrade. */
+export const upgraded = app.upgraded;

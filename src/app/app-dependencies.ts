@@ -3,6 +3,7 @@ import type { ConnectorClient } from '../connector-client/connector-client';
 import { ConnectorStatusService } from '../connector-client/connector-status';
 import { IncomingClients } from '../incoming/incoming-clients';
 import { TokenService } from '../incoming/token-service';
+import { IncomingCredentialService } from '../links/incoming-credentials';
 import { LinkService } from '../links/link-service';
 import type { Logger } from '../logger';
 import { AuditLog } from '../storage/audit-log';
@@ -22,6 +23,7 @@ export interface AppDependencies {
 
 export interface AppServices {
   links: LinkService;
+  incoming: IncomingCredentialService;
   connectorStatus: ConnectorStatusService;
   audit: AuditLog;
   clients: IncomingClients;
@@ -30,9 +32,10 @@ export interface AppServices {
 
 export function buildServices(deps: AppDependencies): AppServices {
   const audit = new AuditLog(deps.store, deps.now);
-  const clients = new IncomingClients(deps.store);
+  const repository = new LinkRepository(deps.store);
+  const clients = new IncomingClients({ store: deps.store, links: repository, now: deps.now, logger: deps.logger });
   const links = new LinkService({
-    links: new LinkRepository(deps.store),
+    links: repository,
     audit,
     connector: deps.connector,
     clients,
@@ -40,8 +43,17 @@ export function buildServices(deps: AppDependencies): AppServices {
     now: deps.now,
     logger: deps.logger,
   });
+  const incoming = new IncomingCredentialService({
+    links: repository,
+    clients,
+    audit,
+    now: deps.now,
+    view: (record) => links.viewOf(record),
+    urls: () => links.urls(),
+  });
   return {
     links,
+    incoming,
     connectorStatus: new ConnectorStatusService({ connector: deps.connector, audit }),
     audit,
     clients,

@@ -15,6 +15,8 @@ export interface ForgeApp {
   tokenEndpoint: WebTriggerHandler;
   /** Web trigger `oauth-ping`: answers 200 to a valid access token only. */
   pingApi: WebTriggerHandler;
+  /** The `avi:forge:upgraded:app` trigger: sweeps incoming clients kept the old way (once per installation). */
+  upgraded: () => Promise<void>;
   /** The same handlers by web trigger key, for hosts that route by key (the local preview). */
   webTriggers: Readonly<Record<'oauth-token' | 'oauth-ping', WebTriggerHandler>>;
   services: AppServices;
@@ -32,6 +34,7 @@ export function buildForgeApp(deps: AppDependencies): ForgeApp {
     resolver: buildResolver({ adminCheck: deps.adminCheck, connector: deps.connector, logger: deps.logger }, services),
     tokenEndpoint,
     pingApi,
+    upgraded: () => services.clients.ready(),
     webTriggers: { 'oauth-token': tokenEndpoint, 'oauth-ping': pingApi },
     services,
   };

@@ -31,6 +31,7 @@ export function createTokenEndpoint(deps: { clients: IncomingClients; tokens: To
       if (grantType === 'client_credentials') {
         const scopes = deps.tokens.scopesFor(client.scopes, params.get('scope'));
         const tokens = await deps.tokens.issue(client, scopes);
+        await deps.clients.recordUse(client.clientId);
         deps.logger.info('Issued tokens', { grant: grantType, clientId: client.clientId, linkId: client.linkId });
         return jsonResponse(200, tokens);
       }
@@ -38,6 +39,7 @@ export function createTokenEndpoint(deps: { clients: IncomingClients; tokens: To
         const refreshToken = params.get('refresh_token');
         if (refreshToken === undefined) throw new OAuthEndpointError('invalid_request', 'refresh_token is required.');
         const tokens = await deps.tokens.refresh(client, refreshToken, params.get('scope'));
+        await deps.clients.recordUse(client.clientId);
         deps.logger.info('Issued tokens', { grant: grantType, clientId: client.clientId, linkId: client.linkId });
         return jsonResponse(200, tokens);
       }

@@ -108,7 +108,10 @@ export class TokenService {
     const client = await this.deps.clients.find(record.clientId);
     if (client === undefined || client.generation !== record.generation || client.linkId !== record.linkId) return { valid: false, reason: 'revoked' };
     if (await this.familyRevoked(record.familyId)) return { valid: false, reason: 'revoked' };
-    return { valid: true, clientId: record.clientId, linkId: record.linkId, scopes: record.scopes, expiresAt: record.expiresAt };
+    // The grant's current scopes, not the ones at minting: narrowing a link narrows its live tokens.
+    const scopes = currentScopes(record.scopes, client.scopes);
+    if (scopes.length === 0) return { valid: false, reason: 'revoked' };
+    return { valid: true, clientId: record.clientId, linkId: record.linkId, scopes, expiresAt: record.expiresAt };
   }
 
   private async read(key: string): Promise<TokenRecord | undefined> {
@@ -139,6 +142,15 @@ function narrowed(original: readonly CloudIncomingScope[], granted: readonly Clo
   const kept = CLOUD_INCOMING_SCOPES.map((s) => s.name as CloudIncomingScope).filter((scope) => implied.has(scope) && allowed.has(scope));
   if (kept.length === 0) throw new OAuthEndpointError('invalid_scope', 'None of the scopes of this refresh token is granted to the client any more.');
   return kept;
+}
+
+/** What a token minted with `original` may still do now that the client holds `granted` (nothing, when none is left). */
+function currentScopes(original: readonly CloudIncomingScope[], granted: readonly CloudIncomingScope[]): CloudIncomingScope[] {
+  try {
+    return narrowed(original, granted);
+  } catch {
+    return [];
+  }
 }
 
 const invalidGrant = () => new OAuthEndpointError('invalid_grant', 'The refresh token is invalid, expired, revoked, or was issued to another client.');

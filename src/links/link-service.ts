@@ -4,13 +4,11 @@ import {
   MANUAL_EXCHANGE_STEPS,
   secretFingerprint,
   type AuditAction,
-  type CloudIncomingScope,
   type CreateLinkInput,
   type CredentialSummary,
   type DeleteLinkResult,
   type ExchangeStepId,
   type ForgeLinkView,
-  type IssuedIncomingCredentials,
   type LinkPage,
   type LinkSummary,
   type ManualExchangeStep,
@@ -25,10 +23,10 @@ import type { AuditLog } from '../storage/audit-log';
 import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
 import { diffLinks } from './audit-diff';
-import { applicableSteps, supportsIncoming } from './exchange-steps';
+import { applicableSteps } from './exchange-steps';
 import type { LinkRecord } from './link-record';
-import { incomingView, toLinkView, type IncomingUrls } from './link-view';
-import { mirror, redirectOf, remoteCleanup } from './record-changes';
+import { toLinkView, type IncomingUrls } from './link-view';
+import { mirror, remoteCleanup } from './record-changes';
 
 export interface LinkServiceDeps {
   links: LinkRepository;
@@ -171,8 +169,11 @@ export class LinkService {
       this.deps.logger.warn('Deleting a link whose connector half could not be deleted', { linkId: record.id, code: error.code });
       connector = 'not-deleted';
     }
-    if (record.incoming !== null) await this.deps.clients.remove(record.incoming.clientId);
-    await this.deps.links.remove(record);
+    // The link and every client it has go in one transaction (their tokens with them); the
+    // secret hashes nothing names any more are tidied after.
+    await this.deps.clients.ready();
+    const retired = await this.deps.links.remove(record);
+    for (const client of retired) await this.deps.clients.forget(client);
     await this.audit('link.deleted', actor, record, null);
     return { deleted: true, connector, remote: { removed: false, whatToCheck: remoteCleanup(record, connector) } };
   }
@@ -233,57 +234,7 @@ export class LinkService {
     const after = this.touched({ ...before, manualSteps: { ...before.manualSteps, [step]: { status: input.status, at: now, by: actor } } }, before, actor);
     await this.deps.links.save(after);
     await this.audit('link.exchange-step', actor, before, after);
-    return this.view(after, true, null);
-  }
-
-  /**
-   * Issues (or issues again) this site's client ID and secret for the remote. The secret is in
-   * this answer only; issuing again keeps the client ID and retires the old secret and its tokens.
-   */
-  async issueIncoming(input: { id: string; scopes: CloudIncomingScope[]; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined }, actor: Actor): Promise<IssuedIncomingCredentials> {
-    const before = await this.mustGet(input.id);
-    if (!supportsIncoming(before)) throw new AppError('INCOMING_NOT_AVAILABLE');
-    const scopes = dedupe(input.scopes);
-    const previous = before.incoming;
-    const issued = await this.deps.clients.issue(before.id, scopes, previous === null ? null : { clientId: previous.clientId, generation: previous.generation });
-    const redirect = redirectOf(input, previous);
-    // A new secret makes the one in the remote's outgoing link stale: that step is to do again.
-    const manualSteps =
-      previous === null || before.manualSteps['remote-outgoing-link'] === undefined
-        ? before.manualSteps
-        : { ...before.manualSteps, 'remote-outgoing-link': { status: 'pending' as const, at: this.deps.now().toISOString(), by: actor } };
-    const after = this.touched(
-      {
-        ...before,
-        manualSteps,
-        incoming: {
-          clientId: issued.clientId,
-          scopes,
-          ...redirect,
-          clientSecretFingerprint: secretFingerprint(issued.clientSecret, this.deps.now()),
-          issuedAt: this.deps.now().toISOString(),
-          generation: issued.generation,
-        },
-      },
-      before,
-      actor,
-    );
-    await this.deps.links.save(after);
-    await this.audit('incoming.issued', actor, before, after);
-    return { incoming: incomingView(after.incoming!, await this.urls()), clientSecret: issued.clientSecret };
-  }
-
-  /** Changes the scopes or the redirect URI (replacing the placeholder) without a new secret. */
-  async updateIncoming(input: { id: string; scopes?: CloudIncomingScope[] | undefined; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined }, actor: Actor): Promise<ForgeLinkView> {
-    const before = await this.mustGet(input.id);
-    const incoming = before.incoming;
-    if (incoming === null) throw new AppError('INCOMING_NOT_ISSUED');
-    const scopes = input.scopes === undefined ? incoming.scopes : dedupe(input.scopes);
-    const after = this.touched({ ...before, incoming: { ...incoming, scopes, ...redirectOf(input, incoming) } }, before, actor);
-    if (input.scopes !== undefined) await this.deps.clients.updateScopes(incoming.clientId, scopes);
-    await this.deps.links.save(after);
-    await this.audit('incoming.updated', actor, before, after);
-    return this.view(after, true, null);
+    return this.viewOf(after);
   }
 
   private async mustGet(id: string): Promise<LinkRecord> {
@@ -310,12 +261,17 @@ export class LinkService {
     await this.deps.audit.record({ actorAccountId: actor, action, linkId: record?.id ?? null, linkName: record?.name ?? null, changes });
   }
 
+  /** A link's view without the connector's credential (after a change made on this site only). */
+  viewOf(record: LinkRecord): Promise<ForgeLinkView> {
+    return this.view(record, true, null);
+  }
+
   private async view(record: LinkRecord, connectorReachable: boolean, credential: CredentialSummary | null): Promise<ForgeLinkView> {
     return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential });
   }
 
   /** The web trigger URLs; a view without them is better than no view. */
-  private async urls(): Promise<IncomingUrls> {
+  async urls(): Promise<IncomingUrls> {
     try {
       const [tokenEndpointUrl, pingUrl] = await Promise.all([this.deps.webTriggers.tokenEndpoint(), this.deps.webTriggers.ping()]);
       return { tokenEndpointUrl, pingUrl };
@@ -333,6 +289,3 @@ function withCredential(item: LinkSummary, credential: CredentialSummary | undef
 
 const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
 
-function dedupe<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
-}

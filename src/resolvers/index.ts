@@ -10,7 +10,7 @@ import { failure } from './envelope';
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
 export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
-  const { links, connectorStatus, audit } = services;
+  const { links, incoming, connectorStatus, audit } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
     getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
@@ -23,8 +23,10 @@ export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, se
     // Nothing is stored: the connector fetches the remote's manifest and answers what it found.
     probeRemote: define(RESOLVERS.probeRemote.payload, (input) => deps.connector.probe(input)),
     updateExchangeStep: define(RESOLVERS.updateExchangeStep.payload, (input, { actor }) => links.setExchangeStep(input, actor)),
-    issueIncomingCredentials: define(RESOLVERS.issueIncomingCredentials.payload, (input, { actor }) => links.issueIncoming(input, actor)),
-    updateIncomingCredentials: define(RESOLVERS.updateIncomingCredentials.payload, (input, { actor }) => links.updateIncoming(input, actor)),
+    issueIncomingCredentials: define(RESOLVERS.issueIncomingCredentials.payload, (input, { actor }) => incoming.issue(input, actor)),
+    updateIncomingCredentials: define(RESOLVERS.updateIncomingCredentials.payload, (input, { actor }) => incoming.update(input, actor)),
+    listIncomingClients: define(RESOLVERS.listIncomingClients.payload, (input) => incoming.list(input.id)),
+    revokeIncomingClient: define(RESOLVERS.revokeIncomingClient.payload, (input, { actor }) => incoming.revoke(input, actor)),
     getConnectorStatus: define(RESOLVERS.getConnectorStatus.payload, () => connectorStatus.status()),
     pairConnector: define(RESOLVERS.pairConnector.payload, (input, { actor }) => connectorStatus.pair(input.code, actor)),
     listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => audit.page(input)),

@@ -30,4 +30,21 @@ export const ENTITIES = {
       version: { type: 'integer' },
     },
   },
+  /**
+   * One per live incoming client (client ID as the key), listed per link through `by-link`. It is
+   * written in the same conditional transaction as its link, so it exists exactly while the link
+   * names it: deleting the link or revoking the client deletes it, re-issuing bumps `generation`.
+   */
+  incomingClient: {
+    name: 'incoming-client',
+    attributes: {
+      linkId: { type: 'string' },
+      /** Tokens carry the generation they were minted for; only the stored one is live. */
+      generation: { type: 'integer' },
+      /** Checked by every write, like the link's. */
+      version: { type: 'integer' },
+      record: { type: 'any' },
+    },
+    indexes: [{ name: 'by-link', partition: ['linkId'], range: ['generation'] }],
+  },
 } as const satisfies Record<string, EntityDeclaration>;

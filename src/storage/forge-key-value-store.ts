@@ -78,6 +78,7 @@ type Transaction = ReturnType<ForgeKvsClient['transact']>;
 
 function addOperation(transaction: Transaction, operation: EntityOperation): Transaction {
   const entity = { entityName: operation.entity, ...(operation.condition === undefined ? {} : { conditions: filterOf(operation.condition) }) };
+  if (operation.kind === 'check') return transaction.check(operation.key, { entityName: operation.entity, conditions: filterOf(operation.condition) });
   return operation.kind === 'set' ? transaction.set(operation.key, operation.value, entity) : transaction.delete(operation.key, entity);
 }
 

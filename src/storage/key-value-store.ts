@@ -47,7 +47,9 @@ export type EntityCondition = { attribute: string; equals: string | number | boo
 
 export type EntityOperation =
   | { kind: 'set'; entity: string; key: string; value: Record<string, unknown>; condition?: EntityCondition }
-  | { kind: 'delete'; entity: string; key: string; condition?: EntityCondition };
+  | { kind: 'delete'; entity: string; key: string; condition?: EntityCondition }
+  /** A condition on an entity the transaction does not write (`transaction.check`): it fails the whole transaction when it does not hold. */
+  | { kind: 'check'; entity: string; key: string; condition: EntityCondition };
 
 export interface WriteOptions {
   /** Time to live. Forge may remove expired values late, so readers still check their own expiry. */

@@ -12,8 +12,16 @@ export const KEYS = {
   auditAllPrefix: 'audit:all:',
   auditOfLink: (linkId: string, invertedTime: string, id: string) => `audit:link:${linkId}:${invertedTime}:${id}`,
   auditOfLinkPrefix: (linkId: string) => `audit:link:${linkId}:`,
-  /** Which link an incoming client ID belongs to. */
-  incomingClient: (clientId: string) => `incoming-client:${clientId}`,
+  /**
+   * Before the Custom Entity Store: which link an incoming client ID belonged to, written by plain
+   * overwrite. Read once by the sweep (`incoming-sweep.ts`), then deleted.
+   */
+  legacyIncomingClient: (clientId: string) => `incoming-client:${clientId}`,
+  legacyIncomingClientPrefix: 'incoming-client:',
+  /** When an incoming client last obtained tokens (metadata only; written without conditions). */
+  incomingClientUsed: (clientId: string) => `incoming-client-used:${clientId}`,
+  /** Set once the legacy incoming clients have been swept. */
+  incomingSweepDone: 'migration:incoming-clients-swept',
   /** An issued token, by the SHA-256 of its value: the value itself is never stored. */
   token: (digest: string) => `oauth-token:${digest}`,
   /** A refresh-token family, revoked as a whole when a rotated refresh token is used again. */
@@ -22,6 +30,12 @@ export const KEYS = {
 
 /** Keys in kvs's encrypted store (`kvs.setSecret`). */
 export const SECRET_KEYS = {
-  /** The salted hash of an incoming client secret; the secret itself is shown once and never stored. */
-  incomingSecretHash: (clientId: string) => `incoming-secret:${clientId}`,
+  /**
+   * The salted hash of an incoming client secret; the secret itself is shown once and never stored.
+   * Each issued secret has its own key (`secretId`, named by the client entity), so a writer that
+   * loses a race can never overwrite the hash of the secret that won.
+   */
+  incomingSecretHash: (clientId: string, secretId: string) => `incoming-secret:${clientId}:${secretId}`,
+  /** Before the Custom Entity Store: one hash per client ID, overwritten on re-issue. */
+  legacyIncomingSecretHash: (clientId: string) => `incoming-secret:${clientId}`,
 } as const;

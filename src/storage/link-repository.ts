@@ -2,7 +2,8 @@ import { AppError } from '../errors';
 import { LinkRecordSchema, toSummary, type LinkRecord } from '../links/link-record';
 import type { LinkPage } from '../../contract';
 import { ENTITIES } from './entities';
-import { StorageError, type EntityOperation, type KeyValueStore } from './key-value-store';
+import { IncomingClientRecords, type ClientRecord } from './incoming-client-records';
+import { KVS_LIMITS, StorageError, type EntityOperation, type KeyValueStore } from './key-value-store';
 import { migrateLegacyLinks } from './legacy-links';
 
 /**
@@ -31,12 +32,17 @@ interface Stats {
  * Concurrency: every write is a conditional transaction. A link is written only if the stored
  * version is the one the writer read (a stale writer gets CONFLICT instead of overwriting), and
  * creating or deleting a link changes the count in the same transaction, conditioned on the
- * count's version, so the count is exact under any interleaving.
+ * count's version, so the count is exact under any interleaving. A link's incoming clients are
+ * written in the link's own transactions (`save` takes their operations, `remove` deletes them
+ * all), so no client outlives its link or the generation the link names.
  */
 export class LinkRepository {
   private migrated: Promise<void> | undefined;
+  private readonly clients: IncomingClientRecords;
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(private readonly store: KeyValueStore) {
+    this.clients = new IncomingClientRecords(store);
+  }
 
   async get(id: string): Promise<LinkRecord | undefined> {
     await this.ready();
@@ -44,32 +50,82 @@ export class LinkRepository {
   }
 
   /**
-   * Writes a record whose `version` is one more than the stored one (1 for a new link). CONFLICT
-   * when another writer got there first.
+   * Writes a record whose `version` is one more than the stored one (1 for a new link), together
+   * with `alongside` (its incoming client's write, from `IncomingClientRecords`): all or nothing.
+   * CONFLICT when another writer got there first.
    */
-  async save(record: LinkRecord): Promise<void> {
+  async save(record: LinkRecord, alongside: readonly EntityOperation[] = []): Promise<void> {
     await this.ready();
     const entity = toEntity(LinkRecordSchema.parse(record));
     if (record.version > 1) {
       const set: EntityOperation = { kind: 'set', entity: LINK, key: record.id, value: entity, condition: { attribute: 'version', equals: record.version - 1 } };
-      await this.conditional([set], record.id);
+      await this.conditional([set, ...alongside], record.id);
       return;
     }
     await this.withCount(+1, record.id, async () => {
       if ((await this.read(record.id)) !== undefined) throw conflict(record.id);
-      return [{ kind: 'set', entity: LINK, key: record.id, value: entity, condition: { attribute: 'version', exists: false } }];
+      return [{ kind: 'set', entity: LINK, key: record.id, value: entity, condition: { attribute: 'version', exists: false } }, ...alongside];
     });
   }
 
-  /** Deletes the link whatever its version (the admin asked for it gone); deleting twice is no error. */
-  async remove(record: LinkRecord): Promise<void> {
+  /**
+   * Deletes the link whatever its version (the admin asked for it gone) and, in the same
+   * transaction, every incoming client stored for it: their tokens stop working at that instant.
+   * Answers the clients deleted (their secret hashes are the caller's to clean up); deleting twice
+   * is no error.
+   */
+  async remove(record: LinkRecord): Promise<ClientRecord[]> {
     await this.ready();
+    let removed: ClientRecord[] = [];
     await this.withCount(-1, record.id, async () => {
       const stored = await this.store.getEntity(LINK, record.id);
       if (stored === undefined) return null;
       const version = (stored as { version: number }).version;
-      return [{ kind: 'delete', entity: LINK, key: record.id, condition: { attribute: 'version', equals: version } }];
+      const clients = await this.clients.ofLink(record.id);
+      // Only an installation with orphans from before the sweep can hold this many: those go first.
+      const room = KVS_LIMITS.transactionOperations - 2;
+      for (const extra of clients.slice(room)) await this.conditional([this.clients.remove(extra)], record.id);
+      removed = clients;
+      return [{ kind: 'delete', entity: LINK, key: record.id, condition: { attribute: 'version', equals: version } }, ...clients.slice(0, room).map((c) => this.clients.remove(c))];
     });
+    return removed;
+  }
+
+  /** Every incoming client stored for a link. */
+  async clientsOf(linkId: string): Promise<ClientRecord[]> {
+    await this.ready();
+    return this.clients.ofLink(linkId);
+  }
+
+  /** The incoming client with this ID, whichever link it is stored for. */
+  async client(clientId: string): Promise<ClientRecord | undefined> {
+    await this.ready();
+    return this.clients.get(clientId);
+  }
+
+  /** The write of a client, for `save`'s `alongside`. */
+  putClient(next: Omit<ClientRecord, 'version'>, previous: ClientRecord | undefined): EntityOperation {
+    return this.clients.put(next, previous);
+  }
+
+  /**
+   * Stores a client for a link that already names it, if the link is still at the version read
+   * and no client entity exists yet (the sweep of clients kept the old way). False when either changed.
+   */
+  async adoptClient(link: LinkRecord, client: Omit<ClientRecord, 'version'>): Promise<boolean> {
+    await this.ready();
+    try {
+      await this.store.transact([{ kind: 'check', entity: LINK, key: link.id, condition: { attribute: 'version', equals: link.version } }, this.clients.put(client, undefined)]);
+      return true;
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'CONDITION_FAILED') return false;
+      throw error;
+    }
+  }
+
+  /** The delete of a client, for `save`'s `alongside`. */
+  removeClient(client: ClientRecord): EntityOperation {
+    return this.clients.remove(client);
   }
 
   async count(): Promise<number> {

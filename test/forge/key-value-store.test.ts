@@ -132,6 +132,19 @@ describe('the adapter speaks the @forge/kvs wire protocol', () => {
     expect(await store.getEntity('applink-stats', 'links')).toEqual({ links: 1, version: 1 });
   });
 
+  it('sends a check as its own list of the transaction: it writes nothing, and when it fails nothing else is written', async () => {
+    const store = forgeKeyValueStore(kvs);
+    await store.transact([{ kind: 'set', entity: 'applink-stats', key: 'links', value: { links: 1, version: 1 } }]);
+    const client = { kind: 'set' as const, entity: 'incoming-client', key: 'c1', value: { linkId: 'l', generation: 1, version: 1, record: {} } };
+    await expect(store.transact([{ kind: 'check', entity: 'applink-stats', key: 'links', condition: { attribute: 'version', equals: 2 } }, client])).rejects.toMatchObject({ code: 'CONDITION_FAILED' });
+    expect(await store.getEntity('incoming-client', 'c1')).toBeUndefined();
+    calls.length = 0;
+    await store.transact([{ kind: 'check', entity: 'applink-stats', key: 'links', condition: { attribute: 'version', equals: 1 } }, client]);
+    expect(calls[0]?.body).toMatchObject({ check: [{ key: 'links', entityName: 'applink-stats', conditions: { and: [{ property: 'version', condition: 'EQUAL_TO', values: [1] }] } }] });
+    expect(await store.getEntity('applink-stats', 'links')).toEqual({ links: 1, version: 1 });
+    expect(await store.getEntity('incoming-client', 'c1')).toEqual(client.value);
+  });
+
   it('queries an entity index with its sort, a limit of at most 100 and the cursor', async () => {
     const store = forgeKeyValueStore(kvs);
     const page = await store.queryEntity('applink', { index: 'by-name', sort: 'ASC', limit: 500, cursor: undefined });

@@ -35,6 +35,8 @@ const VALID_PAYLOADS: Record<ResolverKey, unknown> = {
   updateExchangeStep: { id: SOME_ID, step: 'remote-incoming-link', status: 'done' },
   issueIncomingCredentials: { id: SOME_ID, scopes: ['READ'] },
   updateIncomingCredentials: { id: SOME_ID, redirectUri: 'https://jira.example.com/plugins/servlet/oauth2/consumer/callback' },
+  listIncomingClients: { id: SOME_ID },
+  revokeIncomingClient: { id: SOME_ID, clientId: '0123456789abcdef0123456789abcdef' },
   getConnectorStatus: {},
   pairConnector: { code: 'ABCD-EFGH-JKMN-PQRS' },
   listAuditLog: {},
@@ -418,7 +420,10 @@ describe('incoming credentials', () => {
     });
     const dump = app.store.dump();
     expect(JSON.stringify(dump)).not.toContain(issued.clientSecret);
-    const hash = JSON.parse(dump.secrets[`incoming-secret:${issued.incoming.clientId}`]!);
+    // One hash per issued secret, under a key of its own (a racing writer cannot overwrite it).
+    const hashKeys = Object.keys(dump.secrets).filter((key) => key.startsWith(`incoming-secret:${issued.incoming.clientId}:`));
+    expect(hashKeys).toHaveLength(1);
+    const hash = JSON.parse(dump.secrets[hashKeys[0]!]!);
     expect(hash).toEqual({ alg: 'hmac-sha256', salt: expect.any(String), digest: expect.any(String), generation: 1 });
 
     const link = await app.call<ForgeLinkView>('getLink', { id: created.id });

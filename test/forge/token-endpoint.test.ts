@@ -5,6 +5,7 @@ import { createTokenEndpoint } from '../../src/incoming/token-endpoint';
 import { ACCESS_TOKEN_SECONDS, TokenService } from '../../src/incoming/token-service';
 import { hashSecret } from '../../src/incoming/secret-hash';
 import { SECRET_KEYS } from '../../src/storage/keys';
+import { LinkRepository } from '../../src/storage/link-repository';
 import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 import { serveWebTriggers, type WebTriggerServer } from './helpers/web-trigger-server';
@@ -259,7 +260,8 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
       return s.app.operations.map((o) => o.operation);
     };
     const known = await storageWork({ client_id: s.clientId, client_secret: 'f'.repeat(64) });
-    expect(known).toEqual(['get', 'getSecret']);
+    // One client entity read and one secret-hash read, whatever the client ID.
+    expect(known).toEqual(['getEntity', 'getSecret']);
     expect(await storageWork({ client_id: '0'.repeat(32), client_secret: 'f'.repeat(64) })).toEqual(known);
     expect(await storageWork({ client_id: 'not-a-client-id', client_secret: 'f'.repeat(64) })).toEqual(known);
     // Characters and lengths kvs refuses in a key: the decoy is read instead, so no 500 either.
@@ -275,10 +277,11 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
 
   it('refuses a secret whose hash is of another generation than the client record (the window inside a re-issue)', async () => {
     const s = await setup();
-    // A re-issue writes the new hash (generation 2) before the lookup record: in between, the new
-    // secret must not mint tokens for the old generation.
+    // The hash under the key the client names, but made for generation 2 while the client is at 1:
+    // a new secret must not mint tokens for the old generation.
+    const record = (await new LinkRepository(s.app.store).client(s.clientId))!;
     const next = s.app.watch.secret('e'.repeat(64));
-    await s.app.store.setSecret(SECRET_KEYS.incomingSecretHash(s.clientId), { ...hashSecret(next), generation: 2 });
+    await s.app.store.setSecret(SECRET_KEYS.incomingSecretHash(s.clientId, record.secretId), { ...hashSecret(next), generation: 2 });
     expect(await oauthFailure(s.client({ secret: next }).getToken({}))).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: 'Unknown client, or wrong client secret.' } });
   });
 

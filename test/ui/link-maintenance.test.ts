@@ -240,6 +240,44 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     expect(errors).toEqual([]);
   });
 
+  it('lists the active incoming client with when it was last used, and revokes it: its secret and tokens stop at once, and the history says who', async () => {
+    const { link, incoming } = await createAuthorizedLink(preview, dc, { name: 'Jira (revoking)', client: dc.clients.cloud! });
+    const clientId = incoming.incoming.clientId;
+    const tokenUrl = new URL(link.incoming!.tokenEndpointUrl!);
+    const token = await tokenClient(tokenUrl, clientId, incoming.clientSecret).getToken({});
+    const accessToken = String(token.token.access_token);
+    expect((await ping(link.incoming!.pingUrl!, accessToken)).status).toBe(200);
+    const { page, app, errors } = await openLinkPage('Jira (revoking)');
+
+    const table = app.getByRole('table', { name: 'Active incoming clients' });
+    const row = table.locator('tbody tr');
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    const cells = await row.locator('td').allTextContents();
+    expect(cells[0]).toBe(clientId);
+    expect(cells[1]).toBe('READ');
+    // The token above was obtained just now: its use is recorded.
+    expect(cells[2]).toMatch(/used \d/);
+    await shot(page, '35a-incoming-clients');
+
+    await app.getByRole('button', { name: `Revoke client ${clientId}` }).click();
+    const confirm = app.getByRole('dialog', { name: 'Revoke this incoming client?' });
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('stop working at once');
+    await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await app.getByTestId('incoming-clients').getByText('None:').waitFor();
+    // The link has no incoming credentials now: the form to issue them is back.
+    expect(await app.locator('[data-copy="Incoming client ID"]').count()).toBe(0);
+    const revoked = app.locator('tr').filter({ has: app.getByRole('cell', { name: 'incoming.revoked', exact: true }) });
+    await revoked.first().waitFor();
+    await shot(page, '35b-incoming-client-revoked');
+
+    const refused = await oauthFailure(tokenClient(tokenUrl, clientId, incoming.clientSecret).getToken({}));
+    expect(refused).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect((await ping(link.incoming!.pingUrl!, accessToken)).status).toBe(401);
+    expect(errors).toEqual([]);
+  });
+
   it('deletes a link from its page: gone from this site and from the connector, and the page says what to remove in the remote application', async () => {
     const client = dc.clients.cloud!;
     const { link, incoming } = await createAuthorizedLink(preview, dc, { name: 'Jira (leaving)', client });

@@ -122,10 +122,15 @@ export function fakeKvsService(backing: MemoryKeyValueStore): Handler {
           return json(200, { data: page.items, ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }) });
         }
         case '/api/v1/transaction': {
-          const t = body as { set?: TransactionItem[]; delete?: TransactionItem[] };
+          const t = body as { set?: TransactionItem[]; delete?: TransactionItem[]; check?: TransactionItem[] };
           const operations: EntityOperation[] = [
             ...(t.set ?? []).map((i): EntityOperation => ({ kind: 'set', entity: i.entityName, key: i.key, value: i.value as Record<string, unknown>, ...conditionOf(i) })),
             ...(t.delete ?? []).map((i): EntityOperation => ({ kind: 'delete', entity: i.entityName, key: i.key, ...conditionOf(i) })),
+            ...(t.check ?? []).map((i): EntityOperation => {
+              const { condition } = conditionOf(i);
+              if (condition === undefined) throw new Error('A check needs a condition.');
+              return { kind: 'check', entity: i.entityName, key: i.key, condition };
+            }),
           ];
           try {
             await backing.transact(operations);

@@ -1,7 +1,7 @@
 import type { ResolverKey, ResolverResponse } from '../../../contract';
 import type { AdminCheck } from '../../../src/permissions/jira-admin-check';
 import type { AppDependencies, AppServices } from '../../../src/app/app-dependencies';
-import { buildForgeApp } from '../../../src/app/forge-app';
+import { buildForgeApp, type ForgeApp } from '../../../src/app/forge-app';
 import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector-client/connector-client';
 import type { Logger } from '../../../src/logger';
 import { MemoryKeyValueStore, type StoreOperation } from '../../../preview/memory-key-value-store';
@@ -38,6 +38,8 @@ export interface ForgeAppHarness {
   logger: Logger & { lines: string[] };
   watch: LeakWatch;
   services: AppServices;
+  /** The app's web trigger handlers (token endpoint, ping API), exactly as Forge would call them. */
+  webTriggers: ForgeApp['webTriggers'];
   deps: AppDependencies;
   /** Accounts Jira reports as holding Administer. */
   admins: Set<string>;
@@ -106,6 +108,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     logger,
     watch,
     services: app.services,
+    webTriggers: app.webTriggers,
     deps,
     admins,
     adminChecks,

@@ -2,6 +2,7 @@ import type { ForgeLinkView } from '../../../../../contract';
 import { CopyValue } from '../../components/CopyValue';
 import { formatTime } from '../../format';
 import { ExchangeValue } from './ExchangeValue';
+import { IncomingClientsPanel } from './IncomingClientsPanel';
 import { IncomingValues } from './IncomingValues';
 
 /** This site's side of the exchange: the outgoing values the connector holds, then the incoming ones this site issues. */
@@ -30,6 +31,7 @@ export function ThisSiteColumn({ link, onLink, remote }: { link: ForgeLinkView; 
         {link.outgoing.scopes.length === 0 ? '—' : link.outgoing.scopes.join(', ')}
       </ExchangeValue>
       {incomingApplies && <IncomingValues link={link} onLink={onLink} remote={remote} />}
+      {incomingApplies && <IncomingClientsPanel link={link} onLink={onLink} remote={remote} />}
     </section>
   );
 }
