@@ -99,6 +99,8 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     await app.getByRole('button', { name: 'Relocate', exact: true }).click();
     const dialog = app.getByRole('dialog');
     await dialog.getByLabel('New application URL').fill(moved.baseUrl);
+    // Another host, so another token endpoint origin: the connector takes the secret there only when it is entered again.
+    await dialog.getByLabel('Outgoing client secret').fill(client.clientSecret);
     await shot(page, '30-relocate-dialog');
     await dc.resetCounts();
     await dialog.getByRole('button', { name: 'Relocate', exact: true }).click();
