@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpUrlSchema } from './links';
+import { HttpUrlSchema, OutgoingInputSchema } from './links';
 
 /**
  * The connector's HTTP API as the Forge app calls it (through Forge Remote) and as the connector
@@ -59,6 +59,12 @@ export const CONNECTOR_ROUTES = {
 export const RelocateLinkInputSchema = z.strictObject({
   applicationUrl: HttpUrlSchema,
   displayUrl: HttpUrlSchema.nullable().optional(),
+  /**
+   * The outgoing client secret, entered again (write-only). Required when the move takes the token
+   * endpoint to another origin: a secret is sent only to the origin it was entered for (issue 11.2),
+   * and anyone can serve an applinks manifest at a host they control. Not needed otherwise.
+   */
+  clientSecret: OutgoingInputSchema.shape.clientSecret,
 });
 export type RelocateLinkInput = z.infer<typeof RelocateLinkInputSchema>;
 

@@ -178,15 +178,21 @@ export class LinkService {
     return { deleted: true, connector, remote: { removed: false, whatToCheck: remoteCleanup(record, connector) } };
   }
 
-  async relocate(input: { id: string; applicationUrl: string; displayUrl?: string | null | undefined }, actor: Actor): Promise<ForgeLinkView> {
+  /**
+   * The remote moved. A client secret entered with the move (required by the connector when the
+   * token endpoint changes origin) is forwarded and only its fingerprint kept, as in update.
+   */
+  async relocate(input: { id: string; applicationUrl: string; displayUrl?: string | null | undefined; clientSecret?: string | undefined }, actor: Actor): Promise<ForgeLinkView> {
     const before = await this.mustGet(input.id);
     const remote = await this.deps.connector.relocateLink(input.id, {
       applicationUrl: input.applicationUrl,
       ...(input.displayUrl === undefined ? {} : { displayUrl: input.displayUrl }),
+      ...(input.clientSecret === undefined ? {} : { clientSecret: input.clientSecret }),
     });
     // The last test described the old address; a placeholder redirect URI (the remote's URL,
     // until its admin reads the real one) moves with it.
-    const moved = mirror(before, remote);
+    const mirrored = mirror(before, remote);
+    const moved = input.clientSecret === undefined ? mirrored : { ...mirrored, outgoing: { ...mirrored.outgoing, clientSecretFingerprint: secretFingerprint(input.clientSecret, this.deps.now()) } };
     const incoming =
       moved.incoming !== null && moved.incoming.redirectUriIsPlaceholder && moved.incoming.redirectUri === before.applicationUrl
         ? { ...moved.incoming, redirectUri: moved.applicationUrl }

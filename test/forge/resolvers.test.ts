@@ -262,6 +262,41 @@ describe('links', () => {
     expect(audit.items[0]).toMatchObject({ action: 'link.relocated', changes: [{ field: 'applicationUrl', from: 'https://jira.example.com', to: 'https://jira-new.example.com' }] });
   });
 
+  it('relocates with the client secret entered again: the connector gets it, this site keeps only its fingerprint, the audit says it was re-entered without the value', async () => {
+    const app = startForgeApp();
+    const created = await createJiraLink(app);
+    app.clock.advance(60);
+    const moved = await app.call<ForgeLinkView>('relocateLink', { id: created.id, applicationUrl: 'https://jira-new.example.com', clientSecret: app.watch.secret(REPLACEMENT_SECRET) });
+    expect(moved.applicationUrl).toBe('https://jira-new.example.com');
+    expect(moved.outgoing).toMatchObject({ hasClientSecret: true, clientSecretFingerprint: { last4: 'LAST', setAt: '2026-03-01T10:01:00.000Z' } });
+    expect(app.connector.secrets.get(created.id)).toBe(REPLACEMENT_SECRET);
+    expect(app.connector.calls.find((c) => c.path === `/v1/links/${created.id}/relocate`)?.body).toEqual({ applicationUrl: 'https://jira-new.example.com', clientSecret: REPLACEMENT_SECRET });
+    expect(JSON.stringify(app.store.dump())).not.toContain(REPLACEMENT_SECRET);
+    const audit = await app.call<AuditPage>('listAuditLog', { linkId: created.id });
+    expect(audit.items[0]).toMatchObject({ action: 'link.relocated', actorAccountId: ADMIN });
+    expect(audit.items[0]?.changes).toEqual([
+      { field: 'applicationUrl', from: 'https://jira.example.com', to: 'https://jira-new.example.com' },
+      { field: 'outgoing.clientSecret', from: 'set at 2026-03-01T10:00:00.000Z', to: 'set at 2026-03-01T10:01:00.000Z' },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(REPLACEMENT_SECRET);
+  });
+
+  it("passes on the connector's refusal of a move to another origin without the secret, and changes nothing here", async () => {
+    const app = startForgeApp();
+    const created = await createJiraLink(app);
+    const message = 'The link was not moved: its token endpoint would move to https://evil.example.com:443: enter the client secret again in the same request. The connector sends a client secret only to the origin it was entered for.';
+    app.connector.failNext('POST', /\/relocate$/, {
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message, issues: [{ path: 'outgoing.clientSecret', message: 'required when the token endpoint moves to another origin' }] } },
+    });
+    const failure = expectFailure(await app.invoke('relocateLink', { id: created.id, applicationUrl: 'https://evil.example.com' }), 400, 'CONNECTOR_REJECTED');
+    expect(failure.errors[0]?.message).toBe(message);
+    expect(failure.errors).toContainEqual(expect.objectContaining({ path: 'outgoing.clientSecret' }));
+    const after = await app.call<ForgeLinkView>('getLink', { id: created.id });
+    expect(after).toMatchObject({ applicationUrl: 'https://jira.example.com', version: created.version, outgoing: { clientSecretFingerprint: created.outgoing.clientSecretFingerprint } });
+    expect((await app.call<AuditPage>('listAuditLog', { linkId: created.id })).items.map((i) => i.action)).not.toContain('link.relocated');
+  });
+
   it('moves a placeholder redirect URI with the link, and leaves one the remote showed', async () => {
     const app = startForgeApp();
     const placeholder = await createJiraLink(app, { name: 'Placeholder' });

@@ -99,8 +99,15 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     await app.getByRole('button', { name: 'Relocate', exact: true }).click();
     const dialog = app.getByRole('dialog');
     await dialog.getByLabel('New application URL').fill(moved.baseUrl);
-    await shot(page, '30-relocate-dialog');
     await dc.resetCounts();
+    // Another host, so another token endpoint origin: without the secret entered again the move is
+    // refused, the reason under the secret field, and the dialog stays open.
+    await dialog.getByRole('button', { name: 'Relocate', exact: true }).click();
+    await dialog.locator('.field .error').filter({ hasText: 'required when the token endpoint moves to another origin' }).waitFor();
+    expect(await dialog.textContent()).toContain('enter the client secret again');
+    expect(((await connectorGet(preview, `/v1/links/${link.id}`)).body as LinkView).applicationUrl).toBe(dc.baseUrl);
+    await dialog.getByLabel('Outgoing client secret').fill(client.clientSecret);
+    await shot(page, '30-relocate-dialog');
     await dialog.getByRole('button', { name: 'Relocate', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
 

@@ -68,7 +68,7 @@ export function discoveryRoutes(deps: {
     defineRoute({
       method: 'POST',
       url: CONNECTOR_PATHS.relocate,
-      summary: 'The remote moved: probe the new URL, then move the link (and the endpoints that followed the old URL)',
+      summary: 'The remote moved: probe the new URL, then move the link (and the endpoints that followed the old URL); `clientSecret` is required when the token endpoint moves to another origin',
       tags: ['discovery'],
       auth: ['operator', 'forge'],
       params: LinkParamsSchema,
@@ -85,10 +85,16 @@ export function discoveryRoutes(deps: {
             throw new HttpError('VALIDATION_FAILED', `The link was not moved: ${probe.message} ${probe.hint}`.trim(), [{ path: 'applicationUrl', message: `${probe.code}: ${probe.message}` }]);
           }
         }
-        // A relocation, after the probe above: the client secret may follow the token endpoint.
+        // The probe says what answers at the new URL, not who runs it: a token endpoint that moves
+        // to another origin takes the client secret only when it is entered again here (the
+        // service refuses otherwise), and then the secret is stored and bound to the new origin.
         const updated = await deps.links.update(
           params.id,
-          { applicationUrl: body.applicationUrl, ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }) },
+          {
+            applicationUrl: body.applicationUrl,
+            ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }),
+            ...(body.clientSecret === undefined ? {} : { outgoing: { clientSecret: body.clientSecret } }),
+          },
           { relocation: true },
         );
         return (await toLinkViews([updated], deps))[0]!;

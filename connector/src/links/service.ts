@@ -70,7 +70,7 @@ export class LinkService {
     await this.deps.vault.withFreshKeys(async () => {
       await this.deps.store.links.create(record, await this.secretChanges(id, o.clientSecret));
     });
-    await this.bindAfterWrite(record, record, o.clientSecret, false);
+    await this.bindAfterWrite(record, record, o.clientSecret);
     return record;
   }
 
@@ -81,30 +81,35 @@ export class LinkService {
   }
 
   /**
-   * Applies a patch. `relocation`: the remote moved (the relocate route, after probing the new
-   * URL), so a client secret may follow its token endpoint to the new origin; any other edit that
-   * moves the token endpoint to another origin must carry the secret again (issue 11.2).
+   * Applies a patch. Any edit that moves the token endpoint to another origin must carry the
+   * client secret again (issue 11.2). `relocation`: the remote moved (the relocate route, after
+   * probing the new URL); there the token endpoint usually follows the application URL, and a
+   * probe proves nothing about who runs the new host (anyone can serve an applinks manifest), so
+   * a relocation to another token origin needs the secret too. Other edits whose preset endpoint
+   * follows the URL keep the secret unbound instead (see bindAfterWrite).
    */
   async update(id: string, patch: UpdateLinkInput, options: { relocation?: boolean } = {}): Promise<LinkRecord> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.get(id);
       const moves = tokenOriginMoves(current, this.applyPatch(current, patch));
-      // A token endpoint typed into this request; one that followed the application URL keeps its
-      // secret's binding behind (see bindAfterWrite), so the secret is not sent there either.
-      const explicitMove = moves && patch.outgoing?.tokenEndpoint !== undefined;
+      // A token endpoint typed into this request, or moved by a relocation; one that followed the
+      // application URL in an ordinary edit keeps its secret's binding behind (see bindAfterWrite),
+      // so the secret is not sent there either.
+      const mustReenter = moves && (patch.outgoing?.tokenEndpoint !== undefined || options.relocation === true);
       // Re-sending the stored secret is no change, unless it is re-entered for a new origin.
       const effective = moves ? patch : await this.withoutUnchangedSecret(current, patch);
       const next = this.applyPatch(current, effective);
       const secret = effective.outgoing?.clientSecret;
-      if (explicitMove && current.outgoing.clientSecretSetAt !== null && secret === undefined && options.relocation !== true) {
-        const message = `The token endpoint moves to ${originOf(next.outgoing.tokenEndpoint) ?? 'another origin'}: enter the client secret again in the same request. The connector sends a client secret only to the origin it was entered for.`;
+      if (mustReenter && current.outgoing.clientSecretSetAt !== null && secret === undefined) {
+        const what = options.relocation === true ? `The link was not moved: its token endpoint would move to ${originOf(next.outgoing.tokenEndpoint) ?? 'another origin'}` : `The token endpoint moves to ${originOf(next.outgoing.tokenEndpoint) ?? 'another origin'}`;
+        const message = `${what}: enter the client secret again in the same request. The connector sends a client secret only to the origin it was entered for.`;
         throw new LinkError('SECRET_ORIGIN_CHANGED', message, [{ path: 'outgoing.clientSecret', message: 'required when the token endpoint moves to another origin' }]);
       }
       try {
         await this.deps.vault.withFreshKeys(async () => {
           await this.deps.store.links.update(next, current.version, await this.secretChanges(id, secret));
         });
-        await this.bindAfterWrite(current, next, secret, options.relocation === true);
+        await this.bindAfterWrite(current, next, secret);
         if (tokensCannotFollow(current, next)) await this.dropTokens(id);
         return next;
       } catch (error) {
@@ -242,13 +247,13 @@ export class LinkService {
   }
 
   /**
-   * After the record and secret are written: a new secret is bound to its token endpoint's origin;
-   * a relocation moves the kept secret's binding to the new origin. Any other move of the token
-   * endpoint (a preset endpoint following the application URL) leaves the binding where it was,
-   * so the secret is not sent to the new origin until it is entered again. Written after the
-   * record, so a crash in between leaves a secret that is refused, never one sent too far.
+   * After the record and secret are written: a new secret is bound to its token endpoint's origin.
+   * A kept secret's binding never moves to another origin (only a first token endpoint binds it):
+   * a preset endpoint following the application URL leaves the binding where it was, so the
+   * secret is not sent to the new origin until it is entered again. Written after the record, so
+   * a crash in between leaves a secret that is refused, never one sent too far.
    */
-  private async bindAfterWrite(current: LinkRecord, next: LinkRecord, secret: string | null | undefined, relocation: boolean): Promise<void> {
+  private async bindAfterWrite(current: LinkRecord, next: LinkRecord, secret: string | null | undefined): Promise<void> {
     const { store, vault } = this.deps;
     const origin = originOf(next.outgoing.tokenEndpoint);
     if (secret === null) return unbindSecret(store, next.id);
@@ -256,7 +261,7 @@ export class LinkService {
     if (secret !== undefined) return bindSecret(store, next.id, origin, secret);
     const moved = origin !== originOf(current.outgoing.tokenEndpoint);
     const firstEndpoint = current.outgoing.tokenEndpoint === null;
-    if (!moved || !(relocation || firstEndpoint) || current.outgoing.clientSecretSetAt === null) return;
+    if (!moved || !firstEndpoint || current.outgoing.clientSecretSetAt === null) return;
     const sealed = await store.secrets.get(next.id, CLIENT_SECRET_FIELD);
     if (sealed !== undefined) await bindSecret(store, next.id, origin, await vault.open(next.id, CLIENT_SECRET_FIELD, sealed));
   }

@@ -1,7 +1,9 @@
 import { LinkViewSchema, ProbeResultSchema } from '../../../contract';
 import type { TestConnector } from '../../helpers/connector-app';
 import { startSandboxDc, type SandboxDc } from '../../helpers/sandbox-dc';
-import { createLink, startConnector } from './fixtures';
+import { checkBinding, originOf } from '../../../connector/src/links/secret-binding';
+import { CLIENT_SECRET_FIELD } from '../../../connector/src/storage/store';
+import { createLink, stageOf, startConnector, testLink } from './fixtures';
 
 /** `POST /v1/probe` and `POST /v1/links/:id/relocate` against the sandbox Data Center. */
 let dc: SandboxDc;
@@ -131,7 +133,10 @@ describe('relocate', () => {
     const old = await startSandboxDc({ contextPath: '/old' });
     try {
       const linkId = await createLink(c, old, 'post');
-      const moved = await c.request({ method: 'POST', url: `/v1/links/${linkId}/relocate`, payload: { applicationUrl: dc.baseUrl } });
+      // Another host, so another token origin: the client secret is entered again with the move.
+      const clientSecret = dc.clients.post!.clientSecret;
+      c.watch.secret(clientSecret);
+      const moved = await c.request({ method: 'POST', url: `/v1/links/${linkId}/relocate`, payload: { applicationUrl: dc.baseUrl, clientSecret } });
       expect(moved.statusCode).toBe(200);
       const view = LinkViewSchema.parse(moved.json());
       expect(view.applicationUrl).toBe(dc.baseUrl);
@@ -139,6 +144,90 @@ describe('relocate', () => {
     } finally {
       await old.stop();
     }
+  });
+
+  const relocate = async (linkId: string, payload: Record<string, unknown>) => {
+    const res = await c.request({ method: 'POST', url: `/v1/links/${linkId}/relocate`, payload });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  };
+  const read = async (linkId: string) => LinkViewSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).json());
+
+  it('refuses a move to another token origin without the client secret: a 400 that says why, nothing changed, and the new host never receives the secret', async () => {
+    // A host anyone could run: it serves a Jira manifest, so the probe passes.
+    const hostile = await startSandboxDc();
+    try {
+      const linkId = await createLink(c, dc, 'post');
+      const before = await read(linkId);
+      const refused = await relocate(linkId, { applicationUrl: hostile.baseUrl });
+      expect(refused.status).toBe(400);
+      const error = (refused.body as { error: { code: string; message: string; issues: { path: string }[] } }).error;
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.message).toContain('The link was not moved');
+      expect(error.message).toContain('enter the client secret again');
+      expect(error.message).toContain(originOf(hostile.tokenEndpoint)!);
+      expect(error.issues).toEqual([expect.objectContaining({ path: 'outgoing.clientSecret' })]);
+      expect(await read(linkId)).toEqual(before);
+      // Everything that sends the secret (test connection, authorize) still goes to the old host only.
+      await hostile.resetCounts();
+      await dc.resetCounts();
+      expect(stageOf(await testLink(c, linkId), 'credentials').status).toBe('pass');
+      expect(await hostile.counts()).toEqual({});
+      expect(await dc.counts()).toEqual({ authorization_code: 1 });
+    } finally {
+      await hostile.stop();
+    }
+  });
+
+  it('stores a client secret entered with the move, sealed, with a new fingerprint, and binds it to the new origin in the same request', async () => {
+    const old = await startSandboxDc({ contextPath: '/old' });
+    const oldClient = old.clients.post!;
+    // The new host knows the same client ID with another secret: the credentials stage passes only if that secret is sent.
+    const moved = await startSandboxDc({ clients: { post: { clientId: oldClient.clientId, authMethod: 'client_secret_post', grantTypes: ['authorization_code', 'refresh_token'] } } });
+    try {
+      const linkId = await createLink(c, old, 'post');
+      const before = await read(linkId);
+      const clientSecret = moved.clients.post!.clientSecret;
+      c.watch.secret(clientSecret);
+      const res = await relocate(linkId, { applicationUrl: moved.baseUrl, clientSecret });
+      expect(res.status).toBe(200);
+      const after = LinkViewSchema.parse(res.body);
+      expect(after).toMatchObject({ applicationUrl: moved.baseUrl, status: 'needs-authorization', outgoing: { tokenEndpoint: moved.tokenEndpoint, hasClientSecret: true } });
+      expect(after.outgoing.clientSecretFingerprint?.last4).toBe(clientSecret.slice(-4));
+      expect(after.outgoing.clientSecretFingerprint?.setAt).not.toBe(before.outgoing.clientSecretFingerprint?.setAt);
+      const sealed = (await c.store.secrets.get(linkId, CLIENT_SECRET_FIELD))!;
+      expect(JSON.stringify(sealed)).not.toContain(clientSecret);
+      expect(await c.vault.open(linkId, CLIENT_SECRET_FIELD, sealed)).toBe(clientSecret);
+      expect(await checkBinding(c.store, linkId, originOf(moved.tokenEndpoint)!, clientSecret)).toEqual({ ok: true });
+      await old.resetCounts();
+      await moved.resetCounts();
+      expect(stageOf(await testLink(c, linkId), 'credentials').status).toBe('pass');
+      expect(await moved.counts()).toEqual({ authorization_code: 1 });
+      expect(await old.counts()).toEqual({});
+    } finally {
+      await Promise.all([old.stop(), moved.stop()]);
+    }
+  });
+
+  it('needs no secret when the token endpoint keeps its origin: a new context path on the same host, or a custom provider whose endpoints did not move', async () => {
+    const sameHost = await createLink(c, { baseUrl: `${dc.issuer}/before`, clients: dc.clients }, 'post');
+    const before = await read(sameHost);
+    const res = await relocate(sameHost, { applicationUrl: dc.baseUrl });
+    expect(res.status).toBe(200);
+    const after = LinkViewSchema.parse(res.body);
+    expect(after.outgoing.tokenEndpoint).toBe(dc.tokenEndpoint);
+    expect(after.outgoing.clientSecretFingerprint).toEqual(before.outgoing.clientSecretFingerprint);
+    // The binding still holds for the origin: the secret is sent to the moved endpoint.
+    expect(stageOf(await testLink(c, sameHost), 'credentials').status).toBe('pass');
+
+    const client = dc.clients.post!;
+    const custom = await createLink(c, dc, 'post', {
+      remoteKind: 'custom',
+      outgoing: { clientId: client.clientId, clientSecret: client.clientSecret, scopes: ['READ'], authorizationEndpoint: dc.authorizationEndpoint, tokenEndpoint: dc.tokenEndpoint },
+    });
+    const customBefore = await read(custom);
+    const elsewhere = await relocate(custom, { applicationUrl: 'http://127.0.0.1:9/app' });
+    expect(elsewhere.status).toBe(200);
+    expect(LinkViewSchema.parse(elsewhere.body)).toMatchObject({ applicationUrl: 'http://127.0.0.1:9/app', outgoing: { tokenEndpoint: dc.tokenEndpoint, clientSecretFingerprint: customBefore.outgoing.clientSecretFingerprint } });
   });
 
   it('refuses to move a Jira link to a Bitbucket, or to a URL that is not Atlassian, and says why', async () => {

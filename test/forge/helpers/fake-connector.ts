@@ -81,7 +81,13 @@ export class FakeConnector {
       if (action === 'relocate' && method === 'POST') {
         const input = RelocateLinkInputSchema.safeParse(body);
         if (!input.success) return error(400, 'VALIDATION_FAILED', 'bad relocate body');
-        return this.save({ ...link, applicationUrl: input.data.applicationUrl.replace(/\/+$/, ''), displayUrl: input.data.displayUrl ?? link.displayUrl });
+        // A secret entered with the move replaces the stored one. (The refusal of a move to another
+        // token origin without it is the real connector's, tested in test/connector/discovery.)
+        const secret = input.data.clientSecret;
+        if (secret !== undefined) this.secrets.set(link.id, secret);
+        const now = new Date().toISOString();
+        const outgoing = secret === undefined ? link.outgoing : { ...link.outgoing, hasClientSecret: true, clientSecretFingerprint: { last4: secret.length >= 20 ? secret.slice(-4) : null, setAt: now } };
+        return this.save({ ...link, applicationUrl: input.data.applicationUrl.replace(/\/+$/, ''), displayUrl: input.data.displayUrl ?? link.displayUrl, outgoing });
       }
       if (action === 'test' && method === 'POST') {
         if (this.nextTest.ok) this.save({ ...link, status: 'connected' });

@@ -7,11 +7,18 @@ import { TextField } from '../../components/TextField';
 import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
 
-/** Moves the link to the remote's new address (the connector probes it first), saying what that drops. */
+/**
+ * Moves the link to the remote's new address (the connector probes it first), saying what that
+ * drops. The outgoing client secret is asked for again: the connector refuses a move that takes the
+ * token endpoint to another host without it, since a secret goes only where it was entered for.
+ */
 export function RelocateLinkDialog({ open, link, onClose, onLink }: { open: boolean; link: ForgeLinkView; onClose: () => void; onLink: (l: ForgeLinkView) => void }) {
   const [url, setUrl] = useState(link.applicationUrl);
+  const [clientSecret, setClientSecret] = useState('');
+  const asksSecret = link.outgoing.hasClientSecret;
   const relocate = useAction(async () => {
-    onLink(await call('relocateLink', { id: link.id, applicationUrl: url.trim() }));
+    onLink(await call('relocateLink', { id: link.id, applicationUrl: url.trim(), ...(asksSecret && clientSecret !== '' ? { clientSecret } : {}) }));
+    setClientSecret('');
     onClose();
   });
   return (
@@ -27,6 +34,16 @@ export function RelocateLinkDialog({ open, link, onClose, onLink }: { open: bool
         }}
       >
         <TextField label="New application URL" type="url" value={url} onChange={setUrl} required error={fieldError(relocate.error, 'applicationUrl')} />
+        {asksSecret && (
+          <TextField
+            label="Outgoing client secret"
+            type="password"
+            value={clientSecret}
+            onChange={setClientSecret}
+            error={fieldError(relocate.error, 'outgoing.clientSecret')}
+            help="Enter it again when the remote moves to another host: the secret is sent only to the address it was entered for."
+          />
+        )}
         <ErrorBanner error={relocate.error} />
         <div className="actions">
           <button type="submit" className="btn primary" disabled={relocate.busy}>
