@@ -1,4 +1,4 @@
-import vectors from './vectors/secret-hash.json';
+import raw from './vectors/secret-hash.json';
 import { hashSecret, SecretHashSchema, tokenDigest, verifySecret } from '../../src/incoming/secret-hash';
 
 /**
@@ -7,10 +7,14 @@ import { hashSecret, SecretHashSchema, tokenDigest, verifySecret } from '../../s
  * the code as released; if one fails, every stored secret or token would stop verifying after an
  * upgrade: change the format only with a migration (and a new `alg`), never by editing the vectors.
  */
+const vectors = {
+  secretHashes: raw.secretHashes.map(({ secret, stored }) => ({ secret, stored: SecretHashSchema.parse(stored) })),
+  tokenDigests: raw.tokenDigests,
+};
+
 describe('stored secret hashes and token digests (known-answer vectors)', () => {
   it.each(vectors.secretHashes)('verifies the stored hash of secret #%#', ({ secret, stored }) => {
-    const parsed = SecretHashSchema.parse(stored);
-    expect(verifySecret(secret, parsed)).toBe(true);
+    expect(verifySecret(secret, stored)).toBe(true);
   });
 
   it.each(vectors.secretHashes)('hashes secret #%# with its salt to exactly the stored digest', ({ secret, stored }) => {
