@@ -37,7 +37,7 @@ const uniquePairs = fc.uniqueArray(fc.tuple(name, value), { maxLength: 8, select
 /** Three spellings of one form: URLSearchParams (`+`), encodeURIComponent (`%20`), every UTF-8 byte escaped. */
 const escapeAll = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
 const spellings = (pairs: ReadonlyArray<readonly [string, string]>) => [
-  new URLSearchParams(pairs.map(([n, v]) => [n, v])).toString(),
+  new URLSearchParams(pairs.map(([n, v]): [string, string] => [n, v])).toString(),
   pairs.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).join('&'),
   pairs.map(([n, v]) => `${escapeAll(n)}=${escapeAll(v)}`).join('&'),
 ];
