@@ -18,6 +18,7 @@ import { discoveryRoutes } from './discovery/routes';
 import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
 import type { ProbeTimeouts } from './discovery/probe';
 import { linkRoutes } from './links/routes';
+import { bindLegacySecrets } from './links/secret-binding';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
 import { lazyChildLogger } from './observability/request-logger';
@@ -96,6 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, { store: deps.store, routeOf: () => 'unmatched', logger: deps.logger });
   registerErrorHandling(app, { onNotFound: metrics.recordUnmatched });
 
+  // Client secrets stored before they were bound to their token endpoint's origin get bound once.
+  await bindLegacySecrets({ store: deps.store, vault: deps.vault });
   const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
   const credentials = new CredentialService({

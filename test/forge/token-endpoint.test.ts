@@ -3,6 +3,8 @@ import type { ForgeLinkView, IssuedIncomingCredentials } from '../../contract';
 import { createPingApi } from '../../src/incoming/ping-api';
 import { createTokenEndpoint } from '../../src/incoming/token-endpoint';
 import { ACCESS_TOKEN_SECONDS, TokenService } from '../../src/incoming/token-service';
+import { hashSecret } from '../../src/incoming/secret-hash';
+import { SECRET_KEYS } from '../../src/storage/keys';
 import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
 import { serveWebTriggers, type WebTriggerServer } from './helpers/web-trigger-server';
@@ -260,12 +262,24 @@ describe('token endpoint (RFC 6749) and ping API, driven by simple-oauth2 over H
     expect(known).toEqual(['get', 'getSecret']);
     expect(await storageWork({ client_id: '0'.repeat(32), client_secret: 'f'.repeat(64) })).toEqual(known);
     expect(await storageWork({ client_id: 'not-a-client-id', client_secret: 'f'.repeat(64) })).toEqual(known);
+    // Characters and lengths kvs refuses in a key: the decoy is read instead, so no 500 either.
+    expect(await storageWork({ client_id: 'not/a client id!', client_secret: 'f'.repeat(64) })).toEqual(known);
+    expect(await storageWork({ client_id: 'a'.repeat(600), client_secret: 'f'.repeat(64) })).toEqual(known);
     expect(await storageWork({}, `Basic ${Buffer.from(`${'1'.repeat(32)}:${'f'.repeat(64)}`).toString('base64')}`)).toEqual(known);
     expect(await storageWork({}, `Basic ${Buffer.from(`${s.clientId}:wrong`).toString('base64')}`)).toEqual(known);
     // The same reads on success too, before the tokens are written.
     s.app.operations.length = 0;
     remember(s, await s.client().getToken({}));
     expect(s.app.operations.map((o) => o.operation).slice(0, 2)).toEqual(known);
+  });
+
+  it('refuses a secret whose hash is of another generation than the client record (the window inside a re-issue)', async () => {
+    const s = await setup();
+    // A re-issue writes the new hash (generation 2) before the lookup record: in between, the new
+    // secret must not mint tokens for the old generation.
+    const next = s.app.watch.secret('e'.repeat(64));
+    await s.app.store.setSecret(SECRET_KEYS.incomingSecretHash(s.clientId), { ...hashSecret(next), generation: 2 });
+    expect(await oauthFailure(s.client({ secret: next }).getToken({}))).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: 'Unknown client, or wrong client secret.' } });
   });
 
   it('binds a refresh token to its client: another client cannot use it', async () => {

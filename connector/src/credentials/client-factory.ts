@@ -1,4 +1,5 @@
 import { REMOTE_PRESETS, type RemoteKind } from '../../../contract';
+import { checkBinding, originOf } from '../links/secret-binding';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from '../oauth';
 import type { UrlPolicy } from '../outbound/url-policy';
 import { CLIENT_SECRET_FIELD, type LinkRecord, type Store } from '../storage/store';
@@ -33,12 +34,22 @@ export class OAuthClientFactory {
     if (clientId === null || sealed === undefined || tokenEndpoint === null) {
       throw new CredentialError('NOT_CONFIGURED', 'Enter the client ID and secret from the remote\'s incoming link first.');
     }
+    const clientSecret = await this.deps.vault.open(link.id, CLIENT_SECRET_FIELD, sealed);
+    // The secret goes only to the origin it was entered for (links/secret-binding.ts).
+    const origin = originOf(tokenEndpoint)!;
+    const binding = await checkBinding(this.deps.store, link.id, origin, clientSecret);
+    if (!binding.ok) {
+      throw new CredentialError(
+        'SECRET_ORIGIN_MISMATCH',
+        `The client secret was not entered for ${origin} (the token endpoint changed without it): enter the client secret again.`,
+      );
+    }
     const preset = REMOTE_PRESETS[link.remoteKind as RemoteKind];
     const insecureAllowed = [tokenEndpoint, authorizationEndpoint].every((u) => u === null || u.startsWith('https:') || this.deps.policy.isHostAllowed(new URL(u)));
     return createOAuthClient(
       {
         clientId,
-        clientSecret: await this.deps.vault.open(link.id, CLIENT_SECRET_FIELD, sealed),
+        clientSecret,
         authorizationEndpoint: authorizationEndpoint ?? tokenEndpoint,
         tokenEndpoint,
         revocationEndpoint: link.outgoing.revocationEndpoint,

@@ -11,9 +11,35 @@ export async function setLinkStatus(store: Store, linkId: string, status: LinkSt
 }
 
 /** Renewal failures that retrying cannot mend: the link's configuration (or the remote's) must change. */
-export const NEEDS_A_PERSON: ReadonlySet<string> = new Set(['INVALID_CLIENT', 'INVALID_SCOPE', 'CREDENTIALS_MISSING', 'HOST_NOT_ALLOWED', 'URL_INSECURE', 'TLS_CERT_EXPIRED', 'TLS_CERT_UNTRUSTED', 'TLS_HOSTNAME_MISMATCH']);
+export const NEEDS_A_PERSON: ReadonlySet<string> = new Set([
+  'INVALID_CLIENT',
+  'INVALID_SCOPE',
+  'CREDENTIALS_MISSING',
+  'HOST_NOT_ALLOWED',
+  'URL_INSECURE',
+  'TLS_CERT_EXPIRED',
+  'TLS_CERT_UNTRUSTED',
+  'TLS_HOSTNAME_MISMATCH',
+  // A stored secret that does not decrypt stays so: a person enters it again or authorizes again.
+  'DECRYPT_FAILED',
+  'MALFORMED_CIPHERTEXT',
+  'UNKNOWN_KEY_VERSION',
+  'SECRET_ORIGIN_MISMATCH',
+]);
 
-/** The contract's hint for a diagnostic code; empty for codes it does not know. */
+/** What to do when one of the link's stored secrets does not open (vault error codes) or may not be sent. */
+const VAULT_HINTS: Readonly<Record<string, string>> = {
+  SECRET_ORIGIN_MISMATCH: 'The token endpoint is not the one the client secret was entered for. Enter the client secret again on the link, then authorize it again.',
+  DECRYPT_FAILED:
+    'A stored secret of this link does not decrypt: it was altered in the database or copied from another record. Enter the client secret again, then authorize the link again.',
+  MALFORMED_CIPHERTEXT: 'A stored secret of this link is not in the vault format (the database was changed by hand). Enter the client secret again, then authorize the link again.',
+  UNKNOWN_KEY_VERSION:
+    'A stored secret of this link is sealed under a data key this store does not have (restored from another backup?). Enter the client secret again, then authorize the link again.',
+};
+
+/** The hint for a renewal's error code: the contract's for diagnostic codes, ours for vault codes; empty otherwise. */
 export function hintFor(code: string | null): string {
-  return code !== null && code in DIAGNOSTIC_CODES ? DIAGNOSTIC_CODES[code as DiagnosticCode].hint : '';
+  if (code === null) return '';
+  if (code in DIAGNOSTIC_CODES) return DIAGNOSTIC_CODES[code as DiagnosticCode].hint;
+  return VAULT_HINTS[code] ?? '';
 }

@@ -1,9 +1,11 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Store } from '../storage/store';
 
 export interface CredentialMetrics {
   refreshes: Counter<'outcome'>;
   authorizations: Counter<'result'>;
+  /** From the provider's refresh answer to the commit of the new tokens (issue 11.14). */
+  persistWindow: Histogram;
 }
 
 export function createCredentialMetrics(registry: Registry, store: Store): CredentialMetrics {
@@ -22,6 +24,12 @@ export function createCredentialMetrics(registry: Registry, store: Store): Crede
       name: 'applinks_token_refreshes_total',
       help: 'Token refresh attempts by outcome (refreshed, fresh, skipped-locked, failed, needs-reauthorization, ...).',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    persistWindow: new Histogram({
+      name: 'applinks_token_persist_seconds',
+      help: 'Time from the provider\'s refresh answer to the commit of the new tokens: a crash inside it loses a rotated refresh token.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
     authorizations: new Counter({

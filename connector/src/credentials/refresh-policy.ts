@@ -54,11 +54,21 @@ export function computeRefreshAt(obtainedAt: number, expiresAt: number, policy: 
   return Math.max(obtainedAt, expiresAt - margin - jitter);
 }
 
-/** The time of the next attempt after `failures` consecutive failures (exponential, full jitter). */
-export function nextAttemptAfter(failures: number, now: number, policy: RefreshPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, failures - 1));
-  return now + Math.round(ceiling / 2 + (ceiling / 2) * random());
-}
+/**
+ * A credential whose token is expired (or will be by its next attempt) retries at least this
+ * often, so a link recovers soon after its provider does. Drawn in [half, whole] of it; with the
+ * scheduler's 5 s scan the gap between attempts stays within 30 s.
+ */
+export const EXPIRED_RETRY_MS = 25_000;
 
-/** A cached access token may be served while it has at least this long to live. */
-export const MIN_SERVE_MS = 30_000;
+/**
+ * The time of the next attempt after `failures` consecutive failures (exponential, full jitter),
+ * but never later than `EXPIRED_RETRY_MS` (jittered) past the token's expiry: a back-off that ran
+ * past expiry would leave consumers without a token for minutes after the provider came back.
+ */
+export function nextAttemptAfter(failures: number, now: number, policy: RefreshPolicy, random: () => number, expiresAt = Number.POSITIVE_INFINITY): number {
+  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, failures - 1));
+  const backoff = now + Math.round(ceiling / 2 + (ceiling / 2) * random());
+  const latest = Math.max(now, expiresAt) + Math.round(EXPIRED_RETRY_MS / 2 + (EXPIRED_RETRY_MS / 2) * random());
+  return Math.min(backoff, latest);
+}

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { OAuthError, type TokenSet } from '../oauth';
 import { REFRESH_TOKEN_FIELD, tokenOwnerId, type LinkRecord, type Store, type StoredToken, type TokenAccess, type TokenRecord } from '../storage/store';
+import { VaultError } from '../vault/errors';
 import type { Vault } from '../vault/vault';
 import { credentialKey, type TokenCache } from './cache';
 import type { OAuthClientFactory } from './client-factory';
@@ -11,6 +12,12 @@ import { decideRefresh, nextAttemptAfter, type RefreshPolicy } from './refresh-p
 import type { TokenWriter } from './token-writer';
 
 export type RefreshOutcome = 'refreshed' | 'fresh' | 'skipped-locked' | 'needs-reauthorization' | 'failed' | 'cannot-refresh' | 'backing-off';
+
+/** What the locked work tells the code after the lock (and, on PostgreSQL, after the commit). */
+interface LockedStep {
+  outcome: RefreshOutcome;
+  saved?: { answeredAt: number; linkStatus: string };
+}
 
 export interface RefresherDeps {
   store: Store;
@@ -23,6 +30,8 @@ export interface RefresherDeps {
   logger: Logger;
   now: () => number;
   random: () => number;
+  /** A monotonic clock in milliseconds, for durations (the persist window); `performance.now` by default. */
+  monotonic?: () => number;
 }
 
 /**
@@ -34,7 +43,11 @@ export interface RefresherDeps {
 export class Refresher {
   private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
 
-  constructor(private readonly deps: RefresherDeps) {}
+  private readonly monotonic: () => number;
+
+  constructor(private readonly deps: RefresherDeps) {
+    this.monotonic = deps.monotonic ?? (() => performance.now());
+  }
 
   /** Refreshes one credential if it needs it. */
   refresh(linkId: string, subject: string, options: { wait: boolean }): Promise<RefreshOutcome> {
@@ -49,9 +62,21 @@ export class Refresher {
   private async refreshUnderLock(linkId: string, subject: string, options: { wait: boolean }): Promise<RefreshOutcome> {
     try {
       const result = await this.deps.store.tokens.withLock(linkId, subject, options, (access) => this.refreshHoldingLock(linkId, subject, access));
-      const outcome = result.acquired ? result.value : 'skipped-locked';
-      this.deps.metrics.refreshes.inc({ outcome });
-      return outcome;
+      const step: LockedStep = result.acquired ? result.value : { outcome: 'skipped-locked' };
+      if (step.saved !== undefined) {
+        // withLock has returned, so the new tokens are committed: the window a crash could lose
+        // a spent refresh token in ends here (issue 11.14; measured by applinks_token_persist_seconds).
+        this.deps.metrics.persistWindow.observe((this.monotonic() - step.saved.answeredAt) / 1000);
+        // Only now the link's status, which nothing about the grant depends on.
+        if (step.saved.linkStatus !== 'connected') {
+          await setLinkStatus(this.deps.store, linkId, 'connected', null, this.deps.now()).catch((error: unknown) => {
+            // The tokens are saved: a status write that fails is logged, not reported as a failed refresh.
+            this.deps.logger.warn({ err: error, linkId }, 'refreshed, but the link status was not updated');
+          });
+        }
+      }
+      this.deps.metrics.refreshes.inc({ outcome: step.outcome });
+      return step.outcome;
     } catch (error) {
       this.deps.metrics.refreshes.inc({ outcome: 'failed' });
       this.deps.logger.error({ err: error, linkId }, 'refresh failed unexpectedly');
@@ -59,36 +84,41 @@ export class Refresher {
     }
   }
 
-  private async refreshHoldingLock(linkId: string, subject: string, access: TokenAccess): Promise<RefreshOutcome> {
+  private async refreshHoldingLock(linkId: string, subject: string, access: TokenAccess): Promise<LockedStep> {
     const current = await access.get(linkId, subject);
-    if (current === undefined) return 'cannot-refresh';
+    if (current === undefined) return { outcome: 'cannot-refresh' };
     const link = await this.deps.store.links.get(linkId);
-    if (link === undefined) return 'cannot-refresh';
+    if (link === undefined) return { outcome: 'cannot-refresh' };
     const canReissue = link.outgoing.grantType === 'client_credentials';
     const decision = decideRefresh(current.record, this.deps.now(), canReissue);
     if (!decision.refresh) {
       // Someone else refreshed while we waited for the lock: make sure our view is theirs.
       if (decision.reason === 'fresh') await this.deps.writer.remember(current);
-      return decision.reason;
+      return { outcome: decision.reason };
     }
     const owner = tokenOwnerId(linkId, subject);
-    const refreshToken = current.refreshToken === null ? null : await this.deps.vault.open(owner, REFRESH_TOKEN_FIELD, current.refreshToken);
+    let refreshToken: string | null;
     let tokens: TokenSet;
     try {
+      // Inside the try: a refresh token or client secret that does not decrypt is a failed renewal
+      // like any other (recorded, backed off, shown on the link), not an unexpected error retried
+      // on every read.
+      refreshToken = current.refreshToken === null ? null : await this.deps.vault.open(owner, REFRESH_TOKEN_FIELD, current.refreshToken);
       const client = await this.deps.clients.clientFor(link);
       tokens = refreshToken !== null ? await client.refresh(refreshToken, { scopes: current.record.scopes }) : await client.clientCredentials();
     } catch (error) {
-      return this.recordFailure(link, current, access, error);
+      return { outcome: await this.recordFailure(link, current, access, error) };
     }
-    // The new tokens are written in the lock's transaction: with rotating refresh tokens, the old
-    // one is already spent at the provider, so losing the new one would lose the grant.
+    // From here to the commit the old refresh token is spent at the provider and the new one
+    // exists only in this process: nothing but sealing and the write may happen in between.
+    const answeredAt = this.monotonic();
     await this.deps.writer.save(access, link, subject, tokens, refreshToken);
-    return 'refreshed';
+    return { outcome: 'refreshed', saved: { answeredAt, linkStatus: link.status } };
   }
 
   private async recordFailure(link: LinkRecord, current: StoredToken, access: TokenAccess, error: unknown): Promise<RefreshOutcome> {
     const now = this.deps.now();
-    const code = error instanceof OAuthError ? error.code : error instanceof CredentialError ? error.code : 'INTERNAL';
+    const code = error instanceof OAuthError || error instanceof CredentialError || error instanceof VaultError ? error.code : 'INTERNAL';
     const key = credentialKey(link.id, current.record.subject);
     // invalid_grant: the refresh token is spent, revoked or expired. Retrying cannot help and,
     // with rotating tokens, could make things worse; a person must authorize again.
@@ -106,7 +136,7 @@ export class Refresher {
     const record: TokenRecord = {
       ...current.record,
       failureCount: failures,
-      nextAttemptAt: new Date(nextAttemptAfter(failures, now, this.deps.policy, this.deps.random)).toISOString(),
+      nextAttemptAt: new Date(nextAttemptAfter(failures, now, this.deps.policy, this.deps.random, Date.parse(current.record.expiresAt))).toISOString(),
       lastErrorCode: code,
       updatedAt: new Date(now).toISOString(),
     };

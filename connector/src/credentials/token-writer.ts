@@ -25,9 +25,14 @@ export class TokenWriter {
   async storeNew(link: LinkRecord, subject: string, tokens: TokenSet): Promise<void> {
     const result = await this.deps.store.tokens.withLock(link.id, subject, { wait: true }, (access) => this.save(access, link, subject, tokens, null));
     if (!result.acquired) throw new Error('lock not acquired while waiting');
+    if (link.status !== 'connected') await setLinkStatus(this.deps.store, link.id, 'connected', null, this.deps.now());
   }
 
-  /** Saves a token set through `access` (inside the credential's lock), keeping the previous refresh token when the answer has none. */
+  /**
+   * Saves a token set through `access` (inside the credential's lock), keeping the previous
+   * refresh token when the answer has none. Only sealing and the write: the caller sets the
+   * link's status after the lock, so a refresh answer is committed as soon as it can be.
+   */
   async save(access: TokenAccess, link: LinkRecord, subject: string, tokens: TokenSet, previousRefreshToken: string | null): Promise<void> {
     const now = this.deps.now();
     const expiresAt = tokens.expiresAt.getTime();
@@ -48,10 +53,11 @@ export class TokenWriter {
       updatedAt: new Date(now).toISOString(),
     };
     const owner = tokenOwnerId(link.id, subject);
-    await access.save(record, {
-      accessToken: await this.deps.vault.seal(owner, ACCESS_TOKEN_FIELD, tokens.accessToken),
-      refreshToken: refreshToken === null ? null : await this.deps.vault.seal(owner, REFRESH_TOKEN_FIELD, refreshToken),
-    });
+    const [accessToken, sealedRefresh] = await Promise.all([
+      this.deps.vault.seal(owner, ACCESS_TOKEN_FIELD, tokens.accessToken),
+      refreshToken === null ? null : this.deps.vault.seal(owner, REFRESH_TOKEN_FIELD, refreshToken),
+    ]);
+    await access.save(record, { accessToken, refreshToken: sealedRefresh });
     this.deps.cache.set(credentialKey(link.id, subject), cachedToken({
       accessToken: tokens.accessToken,
       tokenType: tokens.tokenType,
@@ -61,7 +67,6 @@ export class TokenWriter {
       state: 'valid',
       hasRefreshToken: refreshToken !== null,
     }));
-    if (link.status !== 'connected') await setLinkStatus(this.deps.store, link.id, 'connected', null, now);
   }
 
   /** Reads a credential from the store into the cache (one decrypt); undefined when none is stored. */

@@ -85,10 +85,12 @@ export function discoveryRoutes(deps: {
             throw new HttpError('VALIDATION_FAILED', `The link was not moved: ${probe.message} ${probe.hint}`.trim(), [{ path: 'applicationUrl', message: `${probe.code}: ${probe.message}` }]);
           }
         }
-        const updated = await deps.links.update(params.id, {
-          applicationUrl: body.applicationUrl,
-          ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }),
-        });
+        // A relocation, after the probe above: the client secret may follow the token endpoint.
+        const updated = await deps.links.update(
+          params.id,
+          { applicationUrl: body.applicationUrl, ...(body.displayUrl === undefined ? {} : { displayUrl: body.displayUrl }) },
+          { relocation: true },
+        );
         return (await toLinkViews([updated], deps))[0]!;
       },
     }),

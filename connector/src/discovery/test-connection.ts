@@ -307,6 +307,7 @@ function failureFor(error: unknown): Outcome {
   if (error instanceof CredentialError) {
     switch (error.code) {
       case 'NOT_CONFIGURED':
+      case 'SECRET_ORIGIN_MISMATCH':
         return fail('CREDENTIALS_MISSING', error.message);
       case 'NOT_AUTHORIZED':
         return fail('NEEDS_AUTHORIZATION', error.message);

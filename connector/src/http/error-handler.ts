@@ -76,6 +76,7 @@ export const CREDENTIAL_CODES: Readonly<Record<CredentialErrorCode, ApiErrorCode
   SUBJECT_NOT_ALLOWED: 'VALIDATION_FAILED',
   NOT_AUTHORIZATION_CODE: 'GRANT_MISMATCH',
   TOKEN_UNAVAILABLE: 'TOKEN_UNAVAILABLE',
+  SECRET_ORIGIN_MISMATCH: 'LINK_NOT_CONFIGURED',
 };
 
 export const LINK_CODES: Readonly<Record<LinkErrorCode, ApiErrorCode>> = {

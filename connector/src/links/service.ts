@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   REMOTE_PRESETS,
   expandEndpoint,
@@ -13,6 +13,7 @@ import type { UrlPolicy } from '../outbound/url-policy';
 import { CLIENT_SECRET_FIELD, StoreError, type LinkRecord, type SecretChanges, type Store } from '../storage/store';
 import type { Vault } from '../vault/vault';
 import { LinkError } from './errors';
+import { bindSecret, originOf, unbindSecret } from './secret-binding';
 
 const UPDATE_ATTEMPTS = 3;
 
@@ -69,6 +70,7 @@ export class LinkService {
     await this.deps.vault.withFreshKeys(async () => {
       await this.deps.store.links.create(record, await this.secretChanges(id, o.clientSecret));
     });
+    await this.bindAfterWrite(record, record, o.clientSecret, false);
     return record;
   }
 
@@ -78,14 +80,31 @@ export class LinkService {
     return record;
   }
 
-  async update(id: string, patch: UpdateLinkInput): Promise<LinkRecord> {
+  /**
+   * Applies a patch. `relocation`: the remote moved (the relocate route, after probing the new
+   * URL), so a client secret may follow its token endpoint to the new origin; any other edit that
+   * moves the token endpoint to another origin must carry the secret again (issue 11.2).
+   */
+  async update(id: string, patch: UpdateLinkInput, options: { relocation?: boolean } = {}): Promise<LinkRecord> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.get(id);
-      const next = this.applyPatch(current, patch);
+      const moves = tokenOriginMoves(current, this.applyPatch(current, patch));
+      // A token endpoint typed into this request; one that followed the application URL keeps its
+      // secret's binding behind (see bindAfterWrite), so the secret is not sent there either.
+      const explicitMove = moves && patch.outgoing?.tokenEndpoint !== undefined;
+      // Re-sending the stored secret is no change, unless it is re-entered for a new origin.
+      const effective = moves ? patch : await this.withoutUnchangedSecret(current, patch);
+      const next = this.applyPatch(current, effective);
+      const secret = effective.outgoing?.clientSecret;
+      if (explicitMove && current.outgoing.clientSecretSetAt !== null && secret === undefined && options.relocation !== true) {
+        const message = `The token endpoint moves to ${originOf(next.outgoing.tokenEndpoint) ?? 'another origin'}: enter the client secret again in the same request. The connector sends a client secret only to the origin it was entered for.`;
+        throw new LinkError('SECRET_ORIGIN_CHANGED', message, [{ path: 'outgoing.clientSecret', message: 'required when the token endpoint moves to another origin' }]);
+      }
       try {
         await this.deps.vault.withFreshKeys(async () => {
-          await this.deps.store.links.update(next, current.version, await this.secretChanges(id, patch.outgoing?.clientSecret));
+          await this.deps.store.links.update(next, current.version, await this.secretChanges(id, secret));
         });
+        await this.bindAfterWrite(current, next, secret, options.relocation === true);
         if (tokensCannotFollow(current, next)) await this.dropTokens(id);
         return next;
       } catch (error) {
@@ -107,6 +126,7 @@ export class LinkService {
 
   async delete(id: string): Promise<void> {
     if (!(await this.deps.store.links.delete(id))) throw new LinkError('LINK_NOT_FOUND', `No link with id ${id}.`);
+    await unbindSecret(this.deps.store, id);
   }
 
   private applyPatch(current: LinkRecord, patch: UpdateLinkInput): LinkRecord {
@@ -151,7 +171,8 @@ export class LinkService {
       next.outgoing.clientId !== current.outgoing.clientId ||
       next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint ||
       next.outgoing.scopes.join(' ') !== current.outgoing.scopes.join(' ') ||
-      next.authKind !== current.authKind;
+      next.authKind !== current.authKind ||
+      apiOriginMoves(current, next);
     next.status = nextStatus(next, current.status as LinkStatus, credentialsChanged);
     if (next.status !== current.status) next.statusReason = null;
     return next;
@@ -192,10 +213,52 @@ export class LinkService {
     if (issues.length > 0) throw new LinkError('LINK_INVALID', 'The link is not valid for this kind of remote.', issues);
   }
 
+  /**
+   * The patch without its client secret when that is the secret already stored: admins re-send
+   * the whole form, and the same secret is no new credential, so the link keeps its tokens and
+   * status. Compared as SHA-256 digests in constant time; a stored secret that does not open
+   * counts as different (the new one replaces it).
+   */
+  private async withoutUnchangedSecret(current: LinkRecord, patch: UpdateLinkInput): Promise<UpdateLinkInput> {
+    const secret = patch.outgoing?.clientSecret;
+    if (typeof secret !== 'string' || current.outgoing.clientSecretSetAt === null) return patch;
+    const sealed = await this.deps.store.secrets.get(current.id, CLIENT_SECRET_FIELD);
+    if (sealed === undefined) return patch;
+    let stored: string;
+    try {
+      stored = await this.deps.vault.open(current.id, CLIENT_SECRET_FIELD, sealed);
+    } catch {
+      return patch;
+    }
+    if (!timingSafeEqual(digest(stored), digest(secret))) return patch;
+    const { clientSecret: _same, ...outgoing } = patch.outgoing ?? {};
+    return { ...patch, outgoing };
+  }
+
   private async secretChanges(id: string, secret: string | null | undefined): Promise<SecretChanges | undefined> {
     if (secret === undefined) return undefined;
     if (secret === null) return { delete: [CLIENT_SECRET_FIELD] };
     return { put: [{ field: CLIENT_SECRET_FIELD, sealed: await this.deps.vault.seal(id, CLIENT_SECRET_FIELD, secret) }] };
+  }
+
+  /**
+   * After the record and secret are written: a new secret is bound to its token endpoint's origin;
+   * a relocation moves the kept secret's binding to the new origin. Any other move of the token
+   * endpoint (a preset endpoint following the application URL) leaves the binding where it was,
+   * so the secret is not sent to the new origin until it is entered again. Written after the
+   * record, so a crash in between leaves a secret that is refused, never one sent too far.
+   */
+  private async bindAfterWrite(current: LinkRecord, next: LinkRecord, secret: string | null | undefined, relocation: boolean): Promise<void> {
+    const { store, vault } = this.deps;
+    const origin = originOf(next.outgoing.tokenEndpoint);
+    if (secret === null) return unbindSecret(store, next.id);
+    if (origin === null) return;
+    if (secret !== undefined) return bindSecret(store, next.id, origin, secret);
+    const moved = origin !== originOf(current.outgoing.tokenEndpoint);
+    const firstEndpoint = current.outgoing.tokenEndpoint === null;
+    if (!moved || !(relocation || firstEndpoint) || current.outgoing.clientSecretSetAt === null) return;
+    const sealed = await store.secrets.get(next.id, CLIENT_SECRET_FIELD);
+    if (sealed !== undefined) await bindSecret(store, next.id, origin, await vault.open(next.id, CLIENT_SECRET_FIELD, sealed));
   }
 }
 
@@ -205,7 +268,29 @@ export class LinkService {
  * another client, or another kind of authentication (one account vs a token per user).
  */
 export function tokensCannotFollow(current: LinkRecord, next: LinkRecord): boolean {
-  return next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint || next.outgoing.clientId !== current.outgoing.clientId || next.authKind !== current.authKind;
+  return (
+    next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint ||
+    next.outgoing.clientId !== current.outgoing.clientId ||
+    next.authKind !== current.authKind ||
+    apiOriginMoves(current, next)
+  );
+}
+
+/**
+ * Whether access tokens would go to another origin: test connection sends them to the API probe
+ * URL (or the application's own URL). Tokens are sent only where they were obtained for (issue
+ * 11.2), so such a change drops them and asks for a new authorization.
+ */
+function apiOriginMoves(current: LinkRecord, next: LinkRecord): boolean {
+  const apiOrigin = (r: LinkRecord) => originOf(r.outgoing.apiProbeUrl ?? r.applicationUrl);
+  return apiOrigin(current) !== apiOrigin(next) || originOf(current.applicationUrl) !== originOf(next.applicationUrl);
+}
+
+/** Whether the token endpoint (where the client secret is sent) moves to another origin; a first endpoint is no move. */
+function tokenOriginMoves(current: LinkRecord, next: LinkRecord): boolean {
+  const before = originOf(current.outgoing.tokenEndpoint);
+  const after = originOf(next.outgoing.tokenEndpoint);
+  return before !== null && after !== null && before !== after;
 }
 
 /**
@@ -239,4 +324,8 @@ function normalizeBase(url: string): string {
 
 function dedupe(scopes: string[]): string[] {
   return [...new Set(scopes)];
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }

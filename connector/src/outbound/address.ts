@@ -108,11 +108,12 @@ export function internalAddressReason(address: string, local: LocalAddresses = (
 
 function reasonFor(parsed: ParsedAddress, own: ReadonlySet<string>): string | undefined {
   const shown = formatAddress(parsed);
-  if (own.has(`${parsed.bits}:${parsed.value}`)) return `${shown} (an address of the connector's own host)`;
   const ranges = parsed.bits === 32 ? IPV4_RANGES : IPV6_RANGES;
   // Unspecified and loopback before the IPv4-compatible range that contains them, for a clearer name.
   const hit = ranges.find((r) => (parsed.value & mask(r.bits, r.prefix)) === r.base);
   if (hit !== undefined) return `${shown} (${hit.name}, ${hit.cidr})`;
+  // After the ranges: 127.0.0.1 is better named loopback than "an address of this host".
+  if (own.has(`${parsed.bits}:${parsed.value}`)) return `${shown} (an address of the connector's own host)`;
   if (parsed.bits === 128) {
     const embedded = embeddedIpv4(parsed.value);
     for (const inner of embedded?.addresses ?? []) {
@@ -157,23 +158,22 @@ export interface ParsedAddress {
 export function parseAddress(text: string): ParsedAddress | undefined {
   let host = text.trim().toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  host = stripTrailingDot(host);
   const zone = host.indexOf('%');
   if (zone > 0 && zone < host.length - 1 && isIP(host.slice(0, zone)) === 6) host = host.slice(0, zone);
   const family = isIP(host);
   if (family === 4) return { bits: 32, value: ipv4Value(host) };
   if (family === 6) return { bits: 128, value: ipv6Value(host) };
-  // Numeric IPv4 spellings: let the WHATWG parser (what `new URL` does to every link URL) say what
-  // they mean, and only for text made of the characters such a spelling can have.
-  if (/^[0-9a-fx.]+$/.test(host)) {
-    try {
-      const canonical = new URL(`http://${host}/`).hostname;
-      if (isIP(canonical) === 4) return { bits: 32, value: ipv4Value(canonical) };
-    } catch {
-      return undefined;
-    }
+  // Numeric IPv4 spellings, a trailing dot included: let the WHATWG parser (what `new URL` does to
+  // every link URL) say what they mean, and only for text made of the characters such a spelling
+  // can have.
+  if (!/^[0-9a-fx.]+$/.test(host)) return undefined;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://${host}/`).hostname;
+  } catch {
+    return undefined;
   }
-  return undefined;
+  return isIP(canonical) === 4 ? { bits: 32, value: ipv4Value(canonical) } : undefined;
 }
 
 /** The canonical text of an address: dotted IPv4, or IPv6 as the URL parser writes it (RFC 5952). */

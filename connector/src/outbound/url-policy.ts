@@ -45,10 +45,11 @@ export class UrlPolicy {
     return this.entries.some((entry) => {
       if (entry.port !== undefined && entry.port !== wanted) return false;
       switch (entry.kind) {
+        // Canonical texts: an address entry never equals a name, nor a name entry an address.
         case 'address':
-          return isAddress && entry.address === host;
+          return entry.address === host;
         case 'name':
-          return !isAddress && entry.name === host;
+          return entry.name === host;
         case 'suffix':
           // Both conditions: a proper subdomain, never the bare domain or `evil<domain>`.
           return !isAddress && host.endsWith(entry.suffix) && host.length > entry.suffix.length;

@@ -53,6 +53,8 @@ describe('token requests and internal addresses', () => {
     const body = ErrorEnvelopeSchema.parse(res.json());
     expect(body.error.message).toMatch(/^HOST_NOT_ALLOWED: .*internal address/);
     expect(await oidc.counts()).toEqual({});
+    // The operator's log line names the address and its range.
+    expect(c.watch.lines.some((line) => line.includes('rebind.example.com resolves to an internal address: 127.0.0.1 (loopback, 127.0.0.0/8)'))).toBe(true);
   });
 
   it('refuses a token endpoint whose name is listed only at another port (host:port allows that port alone)', async () => {

@@ -1,4 +1,4 @@
-import { computeRefreshAt, decideRefresh, nextAttemptAfter, DEFAULT_REFRESH_POLICY } from '../../../connector/src/credentials/refresh-policy';
+import { computeRefreshAt, decideRefresh, nextAttemptAfter, DEFAULT_REFRESH_POLICY, EXPIRED_RETRY_MS } from '../../../connector/src/credentials/refresh-policy';
 
 const T = Date.parse('2026-11-23T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -56,5 +56,21 @@ describe('back-off', () => {
     expect(nextAttemptAfter(1, T, p, () => 1)).toBe(T + p.backoffBaseMs);
     expect(nextAttemptAfter(3, T, p, () => 1)).toBe(T + p.backoffBaseMs * 4);
     expect(nextAttemptAfter(30, T, p, () => 1)).toBe(T + p.backoffMaxMs);
+  });
+
+  it('retries an expired token at least every EXPIRED_RETRY_MS, jittered over its second half, however many failures', () => {
+    const p = DEFAULT_REFRESH_POLICY;
+    const expired = T - 1_000;
+    expect(nextAttemptAfter(30, T, p, () => 0, expired)).toBe(T + EXPIRED_RETRY_MS / 2);
+    expect(nextAttemptAfter(30, T, p, () => 1, expired)).toBe(T + EXPIRED_RETRY_MS);
+    // A short back-off is kept as it is.
+    expect(nextAttemptAfter(1, T, p, () => 1, expired)).toBe(T + p.backoffBaseMs);
+  });
+
+  it('never lets the back-off of a valid token run more than EXPIRED_RETRY_MS past its expiry', () => {
+    const p = DEFAULT_REFRESH_POLICY;
+    const expiresAt = T + 60_000;
+    expect(nextAttemptAfter(30, T, p, () => 1, expiresAt)).toBe(expiresAt + EXPIRED_RETRY_MS);
+    expect(nextAttemptAfter(30, T, p, () => 0, expiresAt)).toBe(expiresAt + EXPIRED_RETRY_MS / 2);
   });
 });

@@ -152,6 +152,7 @@ describe('Forge invocation token verifier', () => {
     ['a lifetime one second over five minutes', 0, 0, 301, 'LIFETIME_TOO_LONG'],
     ['five minutes counted from an iat earlier than nbf', -100, 0, 201, 'LIFETIME_TOO_LONG'],
     ['five minutes counted from nbf when there is no iat', undefined, 0, 301, 'LIFETIME_TOO_LONG'],
+    ['five minutes counted from an nbf earlier than iat', 0, -100, 201, 'LIFETIME_TOO_LONG'],
     ['iat an hour in the future', 3600, 0, 25, 'ISSUED_IN_FUTURE'],
     ['iat one second beyond the 30 s tolerance', 31, 0, 25, 'ISSUED_IN_FUTURE'],
     ['the 25 s Forge issues', 0, 0, 25, 'ACCEPTED'],

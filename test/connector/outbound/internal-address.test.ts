@@ -1,4 +1,4 @@
-import { interfaceAddresses, internalAddressReason, isInternalAddress, isIpLiteral, parseAddress, formatAddress } from '../../../connector/src/outbound/address';
+import { formatAddress, interfaceAddresses, internalAddressReason, isInternalAddress, isIpLiteral, isLocalhostName, parseAddress } from '../../../connector/src/outbound/address';
 
 /**
  * The internal-address check, one row per range: an address inside the range and the addresses
@@ -43,6 +43,9 @@ describe('public addresses stay callable', () => {
     ['fe00::1', 'between unique local and link-local'],
     ['::1:0:0:0', 'above IPv4-compatible ::/96 and SIIT'],
     ['::fffe:7f00:1', 'next to IPv4-mapped, not mapped'],
+    ['::ffff:1:7f00:1', 'next to SIIT (::ffff:0:0:0/96), not SIIT'],
+    ['1::ffff:7f00:1', 'IPv4-mapped bits behind a non-zero prefix, not mapped'],
+    ['64:ff9b:0:0:1:0:7f00:1', 'NAT64 prefix with a non-zero middle, not NAT64'],
     ['64:ff9b::1:7f00:1', 'next to NAT64, outside /96'],
     ['64:ff9b:2::1', 'just above local-use NAT64'],
     ['::ffff:8.8.8.8', 'IPv4-mapped public'],
@@ -144,6 +147,10 @@ describe('the connector host\'s own addresses', () => {
     expect(internalAddressReason(address, own)).toContain(`${shown} (an address of the connector's own host)`);
   });
 
+  it('names an address by its range first when the host also has it (127.0.0.1 is loopback)', () => {
+    expect(internalAddressReason('127.0.0.1', () => ['127.0.0.1', '203.0.114.7'])).toBe('127.0.0.1 (loopback, 127.0.0.0/8)');
+  });
+
   it('does not refuse the neighbours of the host\'s address', () => {
     expect(isInternalAddress('203.0.114.8', own)).toBe(false);
     expect(isInternalAddress('2a00:1450::8', own)).toBe(false);
@@ -186,5 +193,14 @@ describe('address spellings', () => {
   ])('%s reads as %s', (text, canonical) => {
     expect(formatAddress(parseAddress(text)!)).toBe(canonical);
     expect(isInternalAddress(text)).toBe(true);
+  });
+});
+
+describe('names that mean this machine (RFC 6761 section 6.3)', () => {
+  it.each(['notlocalhost', 'localhost.example.com', 'localhostx', 'example.com', 'local'])('%s is not one', (name) => {
+    expect(isLocalhostName(name)).toBe(false);
+  });
+  it.each(['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'API.LocalHost.', 'a.b.localhost'])('%s is one', (name) => {
+    expect(isLocalhostName(name)).toBe(true);
   });
 });

@@ -98,6 +98,15 @@ describe('an IP literal entry', () => {
     [['[::ffff:10.0.0.5]'], 'https://[::ffff:a00:5]/'],
     [['10.0.0.5'], 'https://167772165/'],
   ])('%j allows %s', (entries, url) => expect(allowed(entries, url)).toBe(true));
+
+  it('matches a connection\'s host in any spelling of the listed address', () => {
+    const policy = new UrlPolicy(['[::ffff:10.0.0.5]', '[fd00::5]:8443']);
+    expect(policy.allows('0:0:0:0:0:ffff:a00:6', 443)).toBe(false);
+    expect(policy.allows('0:0:0:0:0:ffff:a00:5', 443)).toBe(true);
+    expect(policy.allows('::FFFF:10.0.0.5', 80)).toBe(true);
+    expect(policy.allows('FD00:0:0:0:0:0:0:5', 8443)).toBe(true);
+    expect(policy.allows('[fd00::5]', 8443)).toBe(true);
+  });
 });
 
 describe('check: what may be saved as a link URL', () => {

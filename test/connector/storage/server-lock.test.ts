@@ -40,17 +40,31 @@ describe('the SQLite server lock', () => {
     }
   });
 
+  /** A clock that moves only when the lock's wait sleeps, so waits are counted, not timed. */
+  function virtualTime(onSleep?: (t: number) => void): { clock: () => number; sleep: (ms: number) => Promise<void>; sleeps: number[] } {
+    let t = 0;
+    const sleeps: number[] = [];
+    return {
+      clock: () => t,
+      sleeps,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+        onSleep?.(t);
+      },
+    };
+  }
+
   it('a waiting holder says so once, and gets the lock when the first releases it', async () => {
     const first = await acquireServerLock({ dataDir, waitMs: 0, now: () => since });
     const waits: (ServerLockHolder | undefined)[] = [];
-    const started = Date.now();
-    setTimeout(() => first.release(), 300);
-    const second = await acquireServerLock({ dataDir, waitMs: 5_000, pollMs: 20, onWait: (holder) => waits.push(holder) });
-    const waited = Date.now() - started;
+    // The first server stops 300 ms into the wait.
+    const time = virtualTime((t) => t >= 300 && first.release());
+    const second = await acquireServerLock({ dataDir, waitMs: 5_000, pollMs: 20, onWait: (holder) => waits.push(holder), ...time });
     try {
       expect(waits).toEqual([{ pid: process.pid, host: hostname(), since: since.toISOString() }]);
-      expect(waited).toBeGreaterThanOrEqual(250);
-      expect(waited).toBeLessThan(2_000);
+      expect(time.clock()).toBe(300);
+      expect(time.sleeps.every((ms) => ms === 20)).toBe(true);
       // The record now names the new holder.
       expect(JSON.parse(readFileSync(path.join(dataDir, SERVER_HOLDER_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
     } finally {
@@ -61,10 +75,11 @@ describe('the SQLite server lock', () => {
   it('the wait is bounded: a holder that does not stop is refused after waitMs', async () => {
     const first = await acquireServerLock({ dataDir, waitMs: 0 });
     try {
-      const started = Date.now();
-      await expect(acquireServerLock({ dataDir, waitMs: 400, pollMs: 50 })).rejects.toBeInstanceOf(ServerLockError);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(380);
-      expect(Date.now() - started).toBeLessThan(3_000);
+      const time = virtualTime();
+      await expect(acquireServerLock({ dataDir, waitMs: 400, pollMs: 50, ...time })).rejects.toBeInstanceOf(ServerLockError);
+      // Polled every 50 ms until the 400 ms were spent, then refused: no sooner, no later.
+      expect(time.sleeps).toEqual(Array.from({ length: 8 }, () => 50));
+      expect(time.clock()).toBe(400);
     } finally {
       first.release();
     }

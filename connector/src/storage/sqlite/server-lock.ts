@@ -52,6 +52,8 @@ export interface AcquireServerLockOptions {
   onWait?: (holder: ServerLockHolder | undefined, waitMs: number) => void;
   pollMs?: number;
   now?: () => Date;
+  /** Milliseconds for the wait's deadline (tests drive it with `sleep`); Date.now by default. */
+  clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -59,10 +61,11 @@ export async function acquireServerLock(options: AcquireServerLockOptions): Prom
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pollMs = options.pollMs ?? 200;
+  const clock = options.clock ?? Date.now;
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lockFile = path.join(options.dataDir, SERVER_LOCK_FILE);
   const holderFile = path.join(options.dataDir, SERVER_HOLDER_FILE);
-  const deadline = Date.now() + options.waitMs;
+  const deadline = clock() + options.waitMs;
   let told = false;
   for (;;) {
     const db = tryLock(lockFile);
@@ -81,7 +84,7 @@ export async function acquireServerLock(options: AcquireServerLockOptions): Prom
       };
     }
     const holder = readHolder(holderFile);
-    if (Date.now() >= deadline) {
+    if (clock() >= deadline) {
       throw new ServerLockError(
         holder,
         `another connector serves from ${options.dataDir} (${describeHolder(holder)}); ` +
@@ -93,7 +96,7 @@ export async function acquireServerLock(options: AcquireServerLockOptions): Prom
       told = true;
       options.onWait?.(holder, options.waitMs);
     }
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(pollMs, Math.max(1, deadline - clock())));
   }
 }
 
