@@ -16,7 +16,7 @@ export const modules = [
   {
     name: 'invocation-token',
     mutate: ['connector/src/forge/invocation-token.ts'],
-    tests: ['test/connector/forge/invocation-token.test.ts'],
+    tests: ['test/connector/forge/invocation-token.test.ts', 'test/connector/forge/invocation-claims.test.ts'],
   },
   {
     name: 'refresh-policy',
@@ -26,7 +26,7 @@ export const modules = [
   {
     name: 'vault',
     mutate: ['connector/src/vault/cipher.ts', 'connector/src/vault/vault.ts'],
-    tests: ['test/connector/vault/vault.test.ts', 'test/connector/vault/vault-vectors.test.ts'],
+    tests: ['test/connector/vault/vault.test.ts', 'test/connector/vault/vault-vectors.test.ts', 'test/connector/vault/vault-format.test.ts'],
   },
   {
     name: 'token-endpoint',
@@ -35,6 +35,7 @@ export const modules = [
       'test/forge/token-request.test.ts',
       'test/forge/token-request.property.test.ts',
       'test/forge/token-endpoint.test.ts',
+      'test/forge/token-service.test.ts',
     ],
   },
 ];
