@@ -11,6 +11,8 @@ export const modules = [
       'test/connector/outbound/internal-address.test.ts',
       'test/connector/outbound/internal-address.property.test.ts',
       'test/connector/outbound/url-policy.test.ts',
+      'test/connector/outbound/internal-address-forms.test.ts',
+      'test/connector/outbound/url-policy-entries.test.ts',
     ],
   },
   {
