@@ -1,4 +1,5 @@
-import { formatAddress, internalAddressReason, isInternalAddress, isIpLiteral, parseAddress } from '../../../connector/src/outbound/address';
+import { formatAddress, internalAddressReason, isInternalAddress, isIpLiteral, isLocalhostName, parseAddress } from '../../../connector/src/outbound/address';
+import { UrlPolicy } from '../../../connector/src/outbound/url-policy';
 
 /**
  * The IPv6 forms that carry an IPv4 address are recognised by their exact prefix only, and the
@@ -43,5 +44,14 @@ describe('IP literal spellings', () => {
   it('drops any zone id text after an IPv6 address, however odd', () => {
     expect(formatAddress(parseAddress('fe80::1%eth 0')!)).toBe('fe80::1');
     expect(isInternalAddress('fe80::1%/x')).toBe(true);
+  });
+});
+
+describe('names that mean this machine, with trailing dots', () => {
+  it.each(['localhost.', 'a.localhost.'])('%s is one (one trailing dot is the same DNS name)', (name) => {
+    expect(new UrlPolicy([]).internalReason(name)).toBe(`${name} (a name for this machine)`);
+  });
+  it.each(['localhost..', 'localhost.x.', 'xlocalhost.'])('%s is not one by itself (two trailing dots are not a DNS name)', (name) => {
+    expect(isLocalhostName(name)).toBe(false);
   });
 });
