@@ -23,7 +23,7 @@ export const modules = [
   {
     name: 'refresh-policy',
     mutate: ['connector/src/credentials/refresh-policy.ts'],
-    tests: ['test/connector/credentials/refresh-policy.test.ts'],
+    tests: ['test/connector/credentials/refresh-policy.test.ts', 'test/connector/credentials/refresh-policy-jitter.test.ts'],
   },
   {
     name: 'vault',
