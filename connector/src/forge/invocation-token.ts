@@ -45,6 +45,7 @@ const Ari = (kind: string) =>
   z
     .string()
     .max(256)
+    // Equivalent mutant (Stryker): the message; a CLAIM_INVALID names only the claim's path, never zod's text.
     .regex(new RegExp(`^ari:cloud:ecosystem::${kind}/[A-Za-z0-9._/-]+$`), `must be an ${kind} ARI`);
 
 const ShortText = z.string().min(1).max(256);
@@ -160,6 +161,7 @@ export function createInvocationTokenVerifier(options: InvocationTokenVerifierOp
       }
       const claims = ForgeClaimsSchema.safeParse(payload);
       if (!claims.success) {
+        // Equivalent mutant (Stryker): '(root)'; jose hands over an object payload only, so every issue has a path.
         const where = claims.error.issues.slice(0, 3).map((i) => i.path.join('.') || '(root)');
         throw new InvocationTokenError('CLAIM_INVALID', `unexpected claims: ${where.join(', ')}`);
       }
@@ -172,6 +174,7 @@ export function createInvocationTokenVerifier(options: InvocationTokenVerifierOp
       const lifetime = c.exp - Math.min(c.iat ?? c.nbf, c.nbf);
       if (lifetime > maxLifetime) throw new InvocationTokenError('LIFETIME_TOO_LONG', `the token lives ${lifetime} s; Forge issues tokens of at most ${maxLifetime} s`);
       // Defence in depth: the audience was checked by jose; the app named inside must agree.
+      // Equivalent mutant (Stryker): dropping `c.aud !==`, since jose has already refused another audience.
       if (c.aud !== options.appId || c.app.id !== options.appId) throw new InvocationTokenError('CLAIM_INVALID', 'app.id does not match the audience');
       if (c.app.installation !== undefined && c.app.installation.id !== c.app.installationId) {
         throw new InvocationTokenError('CLAIM_INVALID', 'app.installation.id does not match app.installationId');
@@ -199,6 +202,8 @@ function cloudIdFromApiBaseUrl(apiBaseUrl: string | undefined): string | null {
 }
 
 function classify(error: unknown): InvocationTokenError {
+  // Equivalent mutants (Stryker): on these two lines, the type test and both fallbacks. An error without a
+  // string code maps to no entry either way, and jose throws only Error instances.
   const code = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : '';
   const reason = error instanceof Error ? error.message : 'verification failed';
   const mapped: InvocationTokenErrorCode = (

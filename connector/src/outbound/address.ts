@@ -24,6 +24,8 @@ interface Range {
 }
 
 function range(cidr: string, name: string): Range {
+  // Equivalent mutants (Stryker): the defaults and the TypeError below are never reached, since every
+  // range in the constant tables parses; a broken table entry fails the module's load in every test.
   const [address = '', prefixText = ''] = cidr.split('/');
   const parsed = parseAddress(address);
   if (parsed === undefined) throw new TypeError(`not an address range: ${cidr}`);
@@ -95,6 +97,7 @@ function embeddedIpv4(value: bigint): { form: string; addresses: bigint[] } | un
 }
 
 /** Why an address is internal (its range and name), or undefined when it is a public address. */
+// Equivalent mutant (Stryker): a default holding a non-address is the same as an empty one (skipped below).
 export function internalAddressReason(address: string, local: LocalAddresses = () => []): string | undefined {
   const parsed = parseAddress(address);
   if (parsed === undefined) return undefined;
@@ -114,6 +117,7 @@ function reasonFor(parsed: ParsedAddress, own: ReadonlySet<string>): string | un
   if (hit !== undefined) return `${shown} (${hit.name}, ${hit.cidr})`;
   // After the ranges: 127.0.0.1 is better named loopback than "an address of this host".
   if (own.has(`${parsed.bits}:${parsed.value}`)) return `${shown} (an address of the connector's own host)`;
+  // Equivalent mutant (Stryker): `true` here changes nothing, since no prefix of embeddedIpv4 matches a 32-bit value.
   if (parsed.bits === 128) {
     const embedded = embeddedIpv4(parsed.value);
     for (const inner of embedded?.addresses ?? []) {
@@ -158,9 +162,11 @@ export interface ParsedAddress {
 export function parseAddress(text: string): ParsedAddress | undefined {
   let host = text.trim().toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  // Equivalent mutant (Stryker): `zone >= 0` is the same test, since isIP('') is 0.
   const zone = host.indexOf('%');
   if (zone > 0 && zone < host.length - 1 && isIP(host.slice(0, zone)) === 6) host = host.slice(0, zone);
   const family = isIP(host);
+  // Equivalent mutant (Stryker): without this line a dotted quad takes the WHATWG path below, to the same value.
   if (family === 4) return { bits: 32, value: ipv4Value(host) };
   if (family === 6) return { bits: 128, value: ipv6Value(host) };
   // Numeric IPv4 spellings, a trailing dot included: let the WHATWG parser (what `new URL` does to
@@ -204,6 +210,7 @@ function ipv6Value(text: string): bigint {
   const [left = '', right] = body.split('::');
   const head = left === '' ? [] : left.split(':');
   const rest = right === undefined || right === '' ? [] : right.split(':');
+  // Equivalent mutant (Stryker): with no `::` there are eight hextets and nothing to fill, so both branches agree.
   const hextets = right === undefined ? head : [...head, ...Array<string>(8 - head.length - rest.length).fill('0'), ...rest];
   return hextets.reduce((acc, h) => (acc << 16n) | BigInt(parseInt(h, 16)), 0n);
 }

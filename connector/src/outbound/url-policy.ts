@@ -29,6 +29,7 @@ export class UrlPolicy {
 
   constructor(allowedHosts: readonly string[], options: UrlPolicyOptions = {}) {
     this.entries = allowedHosts.map(parseEntry);
+    // Equivalent mutant (Stryker): a default holding a non-address is the same as an empty one (address.ts skips it).
     this.localAddresses = options.localAddresses ?? (() => []);
   }
 
@@ -96,6 +97,9 @@ export function portOf(url: URL): number {
  * are one entry.
  */
 function canonicalHost(hostname: string): string {
+  // Equivalent mutants (Stryker): toUpperCase here (entries go through this function too, so both sides
+  // change alike), and the bracket pattern's anchors and `.*` (parseAddress strips an IP literal's brackets
+  // itself; no URL or socket gives a bracketed name).
   const lower = hostname.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
   const address = parseAddress(lower);
   if (address !== undefined) return formatAddress(address);
@@ -103,6 +107,7 @@ function canonicalHost(hostname: string): string {
 }
 
 function parseEntry(entry: string): AllowEntry {
+  // Equivalent mutant (Stryker): toUpperCase here, since canonicalHost and parseAddress lower-case the host.
   const [host, port] = splitHostPort(entry.trim().toLowerCase());
   if (host.startsWith('*.')) return { kind: 'suffix', suffix: canonicalHost(host.slice(1)), port };
   const address = parseAddress(host);
@@ -111,6 +116,8 @@ function parseEntry(entry: string): AllowEntry {
 }
 
 function splitHostPort(entry: string): [string, string | undefined] {
+  // Equivalent mutants (Stryker): without this branch `[v6]:port` and `[v6]` split the same way below
+  // (parseAddress and canonicalHost drop the brackets); it is kept to say what the form means.
   if (entry.startsWith('[')) {
     const end = entry.indexOf(']');
     const host = entry.slice(1, end);
