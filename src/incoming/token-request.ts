@@ -66,6 +66,8 @@ export function clientCredentials(request: WebTriggerRequest, params: TokenReque
 }
 
 function decodeBasic(header: string): { clientId: string; clientSecret: string } {
+  // Equivalent mutants (Stryker): the `^` and the `+` of this pattern. The header is known to start with
+  // `basic` plus whitespace, and trim() drops any further whitespace.
   const encoded = header.replace(/^basic\s+/i, '').trim();
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

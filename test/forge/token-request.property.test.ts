@@ -144,3 +144,30 @@ describe('property: client credentials', () => {
     );
   });
 });
+
+describe('Basic credentials, edge cases', () => {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const read = (headers: Record<string, string[]>, body = '') => {
+    const req = request(body, headers);
+    return outcome(() => clientCredentials(req, parseTokenRequest(req))) === 'accepted' ? clientCredentials(req, parseTokenRequest(req)) : outcome(() => clientCredentials(req, parseTokenRequest(req)));
+  };
+
+  it('reads a request without a body as no parameters', () => {
+    expect(parseTokenRequest({ method: 'POST', headers: { 'Content-Type': [FORM] } })).toEqual(new Map());
+  });
+
+  it('reads Basic credentials followed by whitespace', () => {
+    expect(read({ Authorization: [`Basic ${b64('id:secret')}  `] })).toEqual({ clientId: 'id', clientSecret: 'secret', method: 'basic' });
+  });
+
+  it('reads an empty client id from Basic (the endpoint then finds no such client)', () => {
+    expect(read({ Authorization: [`Basic ${b64(':secret')}`] })).toEqual({ clientId: '', clientSecret: 'secret', method: 'basic' });
+  });
+
+  it('takes a scheme that only contains "basic" as another scheme', () => {
+    expect(read({ Authorization: [`Bearer basic ${b64('id:secret')}`] }, 'client_id=id&client_secret=secret')).toEqual({
+      code: 'invalid_client',
+      description: 'Authenticate with HTTP Basic or with client_id and client_secret in the body.',
+    });
+  });
+});

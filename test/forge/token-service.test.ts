@@ -187,3 +187,45 @@ describe('access check', () => {
     expect(await s.tokens.checkAccess(moved.access_token)).toEqual({ valid: false, reason: 'revoked' });
   });
 });
+
+describe('what a refresh keeps, and for how long', () => {
+  it('keeps the token\'s own scopes when they are all still granted', async () => {
+    const s = await setup();
+    const issued = await s.tokens.issue(s.client, ['WRITE']);
+    expect((await s.tokens.refresh(s.client, issued.refresh_token, undefined)).scope).toBe('WRITE');
+  });
+
+  it('refuses with invalid_scope when none of the token\'s scopes is granted any more', async () => {
+    const s = await setup();
+    const issued = await s.tokens.issue(s.client, ['WRITE']);
+    expect(await refusal(s.tokens.refresh({ ...s.client, scopes: [] }, issued.refresh_token, undefined))).toEqual({
+      code: 'invalid_scope',
+      description: 'None of the scopes of this refresh token is granted to the client any more.',
+    });
+  });
+
+  it('lets a consumed refresh token and a revoked family leave kvs when the refresh token would have expired', async () => {
+    const s = await setup();
+    const issued = await s.tokens.issue(s.client, ['WRITE']);
+    s.app.clock.advance(1000);
+    await s.tokens.refresh(s.client, issued.refresh_token, undefined);
+    await refusal(s.tokens.refresh(s.client, issued.refresh_token, undefined));
+    const consumed = KEYS.token(tokenDigest(issued.refresh_token));
+    s.app.clock.advance(REFRESH_TOKEN_SECONDS - 1001);
+    expect(await s.store.get(consumed)).toBeDefined();
+    s.app.clock.advance(1);
+    expect(await s.store.get(consumed)).toBeUndefined();
+    expect(await s.store.get(KEYS.tokenFamily('family-1'))).toBeDefined();
+    s.app.clock.advance(1000);
+    expect(await s.store.get(KEYS.tokenFamily('family-1'))).toBeUndefined();
+  });
+
+  it('logs a replay with the client, link and family it concerns', async () => {
+    const s = await setup();
+    const issued = await s.tokens.issue(s.client, ['WRITE']);
+    await s.tokens.refresh(s.client, issued.refresh_token, undefined);
+    await refusal(s.tokens.refresh(s.client, issued.refresh_token, undefined));
+    const line = s.app.logger.lines.find((l) => l.includes('presented again'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'warn', clientId: s.clientId, linkId: s.linkId, familyId: 'family-1' });
+  });
+});

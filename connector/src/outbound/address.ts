@@ -190,6 +190,8 @@ export function formatAddress(parsed: ParsedAddress): string {
 }
 
 function stripTrailingDot(host: string): string {
+  // Equivalent mutant (Stryker): `startsWith('..')`. A name ending in `..` that loses one dot still ends
+  // in `.`, so isLocalhostName refuses it either way.
   return host.endsWith('.') && !host.endsWith('..') ? host.slice(0, -1) : host;
 }
 
@@ -207,6 +209,7 @@ function ipv6Value(text: string): bigint {
     const v4 = ipv4Value(tail);
     body = `${body.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
   }
+  // Equivalent mutant (Stryker): the `''` default, since split always returns a first element.
   const [left = '', right] = body.split('::');
   const head = left === '' ? [] : left.split(':');
   const rest = right === undefined || right === '' ? [] : right.split(':');

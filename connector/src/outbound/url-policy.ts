@@ -97,7 +97,7 @@ export function portOf(url: URL): number {
  * are one entry.
  */
 function canonicalHost(hostname: string): string {
-  // Equivalent mutants (Stryker): toUpperCase here (entries go through this function too, so both sides
+  // Equivalent mutants (Stryker): trim() (no URL or socket host has whitespace), toUpperCase here (entries go through this function too, so both sides
   // change alike), and the bracket pattern's anchors and `.*` (parseAddress strips an IP literal's brackets
   // itself; no URL or socket gives a bracketed name).
   const lower = hostname.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');

@@ -16,6 +16,8 @@ export interface GcmBox {
 
 export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): GcmBox {
   const iv = randomBytes(IV_BYTES);
+  // Equivalent mutants (Stryker): `{}` instead of the tag-length option here and in gcmOpen. GCM's default
+  // tag is 16 bytes, and gcmOpen always sets exactly the last TAG_BYTES as the tag. Kept to state the format.
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -50,6 +50,8 @@ export class Vault {
   /** Loads the data keys, creating the first one on a fresh store. */
   async init(): Promise<void> {
     await this.refresh();
+    // Equivalent mutant (Stryker): `true` here. On a store that has keys, inserting key 1 is refused as
+    // ALREADY_EXISTS and ignored, so only a refused write differs.
     if (this.active === undefined) {
       try {
         await this.store.vaultKeys.insert(this.wrapNewKey(1));
@@ -70,6 +72,7 @@ export class Vault {
       // After a master-key rotation by another process the rows are wrapped by a key this process
       // does not have yet; the data keys it already unwrapped are the same keys, so it keeps
       // serving with them until it is restarted with the new master key.
+      // Equivalent mutant (Stryker): always keeping the cached key, since a version's data key never changes.
       if (cached !== undefined && row.masterKeyId !== this.masterKey.id) keys.set(row.version, cached);
       else keys.set(row.version, { version: row.version, key: this.unwrap(row) });
     }
@@ -84,6 +87,7 @@ export class Vault {
   }
 
   get knownVersions(): number[] {
+    // Equivalent mutants (Stryker): removing or breaking the sort; the store lists keys ordered by version.
     return [...this.keys.keys()].sort((a, b) => a - b);
   }
 
@@ -100,6 +104,7 @@ export class Vault {
       throw new VaultError('MALFORMED_CIPHERTEXT', `the key version of ${field} for ${ownerId} does not match its ciphertext`);
     }
     let dataKey = this.keys.get(parsed.version);
+    // Equivalent mutant (Stryker): `true` here costs a read on every open, with the same outcome.
     if (dataKey === undefined) {
       await this.refresh();
       dataKey = this.keys.get(parsed.version);

@@ -14,6 +14,17 @@ import { Vault } from '../../../connector/src/vault/vault';
  * the data-key view re-read on its interval, and the retry on a retired key taken only for that.
  */
 
+/** What a rejected promise failed with, as plain data (an Error's message and cause are not enumerable). */
+async function failure(promise: Promise<unknown>): Promise<{ code: unknown; message: string; cause: 'kept' | undefined } | 'resolved'> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    const e = error as Error & { code?: unknown };
+    return { code: e.code, message: e.message, cause: e.cause === undefined ? undefined : 'kept' };
+  }
+}
+
 const masterKey = (): MasterKey => {
   const key = randomBytes(32);
   return { key, id: masterKeyId(key), source: 'environment' };
@@ -80,25 +91,28 @@ describe('vault ciphertext format and key view', () => {
     ['text before the format', (c: string) => ` ${c}`],
   ])('refuses a ciphertext with %s as not in the vault format', async (_what, spoil) => {
     const sealed = await vault.seal('link-1', 'clientSecret', 'secret');
-    await expect(vault.open('link-1', 'clientSecret', { keyVersion: 1, ciphertext: spoil(sealed.ciphertext) })).rejects.toMatchObject({
+    expect(await failure(vault.open('link-1', 'clientSecret', { keyVersion: 1, ciphertext: spoil(sealed.ciphertext) }))).toEqual({
       code: 'MALFORMED_CIPHERTEXT',
       message: 'a stored secret is not in the vault format',
+      cause: undefined,
     });
   });
 
   it('reads a ten-digit version, and says a version it does not have is unknown', async () => {
     const sealed = await vault.seal('link-1', 'clientSecret', 'secret');
     const relabelled = sealed.ciphertext.replace(/^av1:1:/, 'av1:1000000000:');
-    await expect(vault.open('link-1', 'clientSecret', { keyVersion: 1000000000, ciphertext: relabelled })).rejects.toMatchObject({
+    expect(await failure(vault.open('link-1', 'clientSecret', { keyVersion: 1000000000, ciphertext: relabelled }))).toEqual({
       code: 'UNKNOWN_KEY_VERSION',
+      cause: undefined,
       message: 'clientSecret for link-1 is sealed under data key 1000000000, which this store does not have',
     });
   });
 
   it('refuses a record whose key version disagrees with its ciphertext', async () => {
     const sealed = await vault.seal('link-1', 'clientSecret', 'secret');
-    await expect(vault.open('link-1', 'clientSecret', { keyVersion: 2, ciphertext: sealed.ciphertext })).rejects.toMatchObject({
+    expect(await failure(vault.open('link-1', 'clientSecret', { keyVersion: 2, ciphertext: sealed.ciphertext }))).toEqual({
       code: 'MALFORMED_CIPHERTEXT',
+      cause: undefined,
       message: 'the key version of clientSecret for link-1 does not match its ciphertext',
     });
   });
@@ -168,5 +182,92 @@ describe('vault ciphertext format and key view', () => {
       await shared.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('vault start-up and failures', () => {
+  let dataDir: string;
+  let store: Store;
+  let key: MasterKey;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'vault-start-'));
+    store = createStore({ dataDir });
+    await store.migrate();
+    key = masterKey();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The real store, with a hook run just before the vault inserts a data key (as another replica might act then). */
+  const storeWithInsertHook = (hook: () => Promise<void>): Store =>
+    Object.create(store, {
+      vaultKeys: {
+        value: {
+          ...store.vaultKeys,
+          list: () => store.vaultKeys.list(),
+          insert: async (row: Parameters<Store['vaultKeys']['insert']>[0]) => {
+            await hook();
+            return store.vaultKeys.insert(row);
+          },
+        },
+      },
+    }) as Store;
+
+  it('uses the key 1 another replica created between its read and its insert', async () => {
+    const other = new Vault({ store, masterKey: key });
+    const vault = new Vault({ store: storeWithInsertHook(() => other.init()), masterKey: key });
+    await vault.init();
+    expect(vault.knownVersions).toEqual([1]);
+    const sealed = await other.seal('link-1', 'clientSecret', 'from the other replica');
+    await expect(vault.open('link-1', 'clientSecret', sealed)).resolves.toBe('from the other replica');
+  });
+
+  it('fails to start when creating the first key fails for any other reason', async () => {
+    const broken = storeWithInsertHook(() => Promise.reject(new StoreError('UNAVAILABLE', 'the database went away')));
+    expect(await failure(new Vault({ store: broken, masterKey: key }).init())).toMatchObject({ code: 'UNAVAILABLE', message: 'the database went away' });
+    const notAStoreError = storeWithInsertHook(() => Promise.reject(new Error('disk full')));
+    await expect(new Vault({ store: notAStoreError, masterKey: key }).init()).rejects.toThrow('disk full');
+  });
+
+  it('loads the keys on its first seal even when its clock reads zero', async () => {
+    await new Vault({ store, masterKey: key }).init();
+    const vault = new Vault({ store, masterKey: key, now: () => 0 });
+    await expect(vault.seal('link-1', 'clientSecret', 'x')).resolves.toMatchObject({ keyVersion: 1 });
+  });
+
+  it('refuses to seal on a store without keys when it was never initialised', async () => {
+    await expect(new Vault({ store, masterKey: key }).seal('link-1', 'clientSecret', 'x')).rejects.toThrow('vault not initialised: call init() first');
+  });
+
+  it('says which field of which record does not decrypt, naming no secret, and keeps the cause', async () => {
+    const vault = new Vault({ store, masterKey: key });
+    await vault.init();
+    const sealed = await vault.seal('link-1', 'clientSecret', 'the secret text');
+    expect(await failure(vault.open('link-2', 'clientSecret', sealed))).toEqual({ code: 'DECRYPT_FAILED', message: 'clientSecret for link-2 does not decrypt: it was altered or belongs to another record', cause: 'kept' });
+  });
+
+  it('says which data key does not unwrap, and keeps the cause', async () => {
+    await new Vault({ store, masterKey: key }).init();
+    const [row] = await store.vaultKeys.list();
+    const [format, version, iv, sealed] = row!.wrappedKey.split(':') as [string, string, string, string];
+    const flipped = Buffer.from(sealed, 'base64url');
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    await store.vaultKeys.replaceAll([{ ...row!, wrappedKey: [format, version, iv, flipped.toString('base64url')].join(':') }]);
+    expect(await failure(new Vault({ store, masterKey: key }).init())).toEqual({ code: 'DECRYPT_FAILED', message: 'data key 1 does not unwrap: the vault_keys table was altered', cause: 'kept' });
+  });
+
+  it('names both master-key ids and how to fix a mismatch', async () => {
+    await new Vault({ store, masterKey: key }).init();
+    const other = masterKey();
+    expect(await failure(new Vault({ store, masterKey: other }).init())).toEqual({
+      code: 'MASTER_KEY_MISMATCH',
+      cause: undefined,
+      message:
+        `the master key in use (id ${other.id}) is not the one that protects this store (id ${key.id}); ` +
+        'set CONNECTOR_MASTER_KEY (or master.key in the data directory) to the key this store was created with, the same on every replica',
+    });
   });
 });
