@@ -17,3 +17,4 @@ export * from './audit';
 export * from './admin-views';
 export * from './resolvers';
 export * from './secret-fingerprint';
+export * from './health';

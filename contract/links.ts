@@ -57,6 +57,15 @@ const ClientSecretSchema = z
   .max(4096)
   .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII (RFC 6749 appendix A.2): letters, digits, spaces and punctuation, no accents, other scripts or control characters');
 const TenantSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant ID or domain');
+/**
+ * When the outgoing credential stops working on the remote's side, as its admin entered it with
+ * the secret: Microsoft Entra client secrets (at most two years), Data Center service-account
+ * credentials. A calendar date (YYYY-MM-DD, the end of that day UTC) or a full timestamp.
+ */
+export const SecretExpirySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/, 'must be a date (YYYY-MM-DD) or a UTC timestamp')
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be a real date');
 
 export const OutgoingInputSchema = z.strictObject({
   clientId: ClientIdSchema.optional(),
@@ -69,6 +78,8 @@ export const OutgoingInputSchema = z.strictObject({
   apiProbeUrl: HttpUrlSchema.optional(),
   tenant: TenantSchema.optional(),
   grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+  /** When the client secret (or service-account credential) expires, if the remote says. */
+  secretExpiresAt: SecretExpirySchema.optional(),
 });
 export type OutgoingInput = z.infer<typeof OutgoingInputSchema>;
 
@@ -79,6 +90,7 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
   revocationEndpoint: HttpUrlSchema.nullable().optional(),
   apiProbeUrl: HttpUrlSchema.nullable().optional(),
   tenant: TenantSchema.nullable().optional(),
+  secretExpiresAt: SecretExpirySchema.nullable().optional(),
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
@@ -121,6 +133,8 @@ export const OutgoingViewSchema = z.object({
   apiProbeUrl: z.string().nullable(),
   tenant: z.string().nullable(),
   grantType: z.enum(['authorization_code', 'client_credentials']),
+  /** When the client secret expires, as entered with it (see SecretExpirySchema); null when unknown. */
+  secretExpiresAt: z.string().nullable(),
   /** The URI to register in the remote: the connector's callback. */
   redirectUri: z.string(),
 });

@@ -59,6 +59,7 @@ export class LinkService {
         apiProbeUrl: o.apiProbeUrl ?? null,
         tenant,
         grantType: o.grantType ?? preset.defaultGrant,
+        secretExpiresAt: o.secretExpiresAt ?? null,
       },
       createdAt: now,
       updatedAt: now,
@@ -160,6 +161,8 @@ export class LinkService {
         apiProbeUrl: o.apiProbeUrl === undefined ? current.outgoing.apiProbeUrl : o.apiProbeUrl,
         tenant,
         grantType: o.grantType ?? current.outgoing.grantType,
+        // A new secret without its expiry makes the old secret's date meaningless.
+        secretExpiresAt: o.secretExpiresAt !== undefined ? o.secretExpiresAt : o.clientSecret !== undefined ? null : current.outgoing.secretExpiresAt,
       },
       updatedAt: now,
       version: current.version + 1,

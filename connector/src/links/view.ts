@@ -26,6 +26,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       apiProbeUrl: o.apiProbeUrl,
       tenant: o.tenant,
       grantType: o.grantType,
+      secretExpiresAt: o.secretExpiresAt,
       redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,

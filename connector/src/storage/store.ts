@@ -29,6 +29,8 @@ export interface LinkRecord {
     apiProbeUrl: string | null;
     tenant: string | null;
     grantType: 'authorization_code' | 'client_credentials';
+    /** When the client secret expires, as the admin entered it (ISO date or timestamp). */
+    secretExpiresAt: string | null;
   };
   createdAt: string;
   updatedAt: string;

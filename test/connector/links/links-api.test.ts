@@ -99,6 +99,19 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
     expect(await c.store.secrets.get(created.id, 'clientSecret')).toBeUndefined();
   });
 
+  it('keeps the secret expiry entered with the secret, forgets it when a new secret comes without one, and refuses a non-date', async () => {
+    const payload = jiraLink({ name: 'expiring', outgoing: { clientId: 'x', clientSecret: SECRET, secretExpiresAt: '2027-06-30' } });
+    const created = LinkViewSchema.parse((await c.request({ method: 'POST', url: '/v1/links', payload })).json());
+    expect(created.outgoing.secretExpiresAt).toBe('2027-06-30');
+    const renamed = await c.request({ method: 'PATCH', url: `/v1/links/${created.id}`, payload: { name: 'still expiring' } });
+    expect(LinkViewSchema.parse(renamed.json()).outgoing.secretExpiresAt).toBe('2027-06-30');
+    const rotated = await c.request({ method: 'PATCH', url: `/v1/links/${created.id}`, payload: { outgoing: { clientSecret: `${SECRET}-2` } } });
+    expect(LinkViewSchema.parse(rotated.json()).outgoing.secretExpiresAt).toBeNull();
+    const bad = await c.request({ method: 'PATCH', url: `/v1/links/${created.id}`, payload: { outgoing: { secretExpiresAt: '2027-02-31x' } } });
+    expect(bad.statusCode).toBe(400);
+    expect(ErrorEnvelopeSchema.parse(bad.json()).error.issues?.[0]?.path).toBe('outgoing.secretExpiresAt');
+  });
+
   it('marks an outgoing-only link without authentication as such', async () => {
     const res = await c.request({ method: 'POST', url: '/v1/links', payload: { name: 'no auth', remoteKind: 'confluence', applicationUrl: 'https://wiki.example.com', authKind: 'none' } });
     expect(res.statusCode).toBe(201);

@@ -36,6 +36,7 @@ export function link(id: string, createdAt = at(0), changes: Partial<LinkRecord>
       apiProbeUrl: null,
       tenant: null,
       grantType: 'authorization_code',
+      secretExpiresAt: null,
     },
     createdAt,
     updatedAt: createdAt,

@@ -137,6 +137,7 @@ export class FakeConnector {
         apiProbeUrl: null,
         tenant: null,
         grantType: input.outgoing?.grantType ?? preset.defaultGrant,
+        secretExpiresAt: input.outgoing?.secretExpiresAt ?? null,
         redirectUri: 'https://connector.example.test/oauth/callback',
       },
       createdAt: now,

@@ -28,6 +28,8 @@ export const LinkDocumentSchema = z.object({
     apiProbeUrl: NullableString,
     tenant: NullableString,
     grantType: z.enum(['authorization_code', 'client_credentials']),
+    // Added after the first release: documents written before it lack the field.
+    secretExpiresAt: NullableString.default(null),
   }),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;
