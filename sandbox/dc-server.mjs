@@ -29,6 +29,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 
 import Provider from 'oidc-provider';
+import { EXTENSIONS } from './extensions/index.mjs';
 
 export const MISBEHAVIOUR_MODES = new Set(['hang', 'error-200', 'omit-refresh-token', 'omit-expires-in', 'html-502', 'no-callback']);
 
@@ -236,7 +237,23 @@ export async function startDcServer(options = {}) {
     send(res, 200, 'application/json', JSON.stringify({ key: account, name: account, displayName: account, active: true }));
   }
 
+  const extensionApi = { provider, settings, issuer, base, kind: kindOf, send, readForm };
+  const handlers = [...EXTENSIONS, ...(options.extensions ?? [])].map((extension) => extension(extensionApi));
+
   server.on('request', (req, res) => {
+    handleRequest(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain', 'error');
+    });
+  });
+
+  async function handleRequest(req, res) {
+    for (const handle of handlers) {
+      if (await handle(req, res, (req.url ?? '/').split('?')[0])) return;
+    }
+    builtIn(req, res);
+  }
+
+  function builtIn(req, res) {
     // A skewed clock shows in every answer's Date header, as a remote without NTP would send it.
     if (settings.dateSkewMs) res.setHeader('date', new Date(Date.now() + settings.dateSkewMs).toUTCString());
     const path = (req.url ?? '/').split('?')[0];
@@ -261,7 +278,7 @@ export async function startDcServer(options = {}) {
       return;
     }
     providerCallback(req, res);
-  });
+  }
   // Keep-alive sockets must not keep the process alive when it should exit.
   server.keepAliveTimeout = 1000;
 

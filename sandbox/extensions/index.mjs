@@ -1,0 +1,8 @@
+/**
+ * Surfaces the sandbox Data Center grows beyond the manifest, the OAuth 2.0 provider and the one
+ * protected API (service accounts, an outgoing link, other products' stand-ins...). Each module
+ * exports `extension(api)`, which returns `handle(req, res, path)`: true when it answered the
+ * request. `api` gives the running sandbox: `{provider, settings, issuer, base(), kind(), send,
+ * readForm}`. Extensions are asked in order, before the OAuth 2.0 provider.
+ */
+export const EXTENSIONS = [];
