@@ -16,8 +16,11 @@ export interface ForgeIdentity {
   accountId: string;
   kid: string;
   publicJwk: JWK;
-  /** A FIT for one call to the connector, valid 25 seconds like Forge's. */
-  sign(): Promise<string>;
+  /**
+   * A FIT for one call to the connector, valid 25 seconds like Forge's. `principal` is the account
+   * that invoked the resolver making the call (the installation's administrator by default).
+   */
+  sign(principal?: string): Promise<string>;
 }
 
 interface Stored {
@@ -60,7 +63,7 @@ export async function loadForgeIdentity(dataDir: string): Promise<ForgeIdentity>
     accountId: stored.accountId,
     kid: stored.kid,
     publicJwk: stored.publicJwk,
-    async sign() {
+    async sign(principal?: string) {
       const now = Math.floor(Date.now() / 1000);
       // The claims Forge Remote sends when a backend function (our resolver) calls invokeRemote:
       // no `context`, the cloud id in app.apiBaseUrl (connector/src/forge/invocation-token.ts).
@@ -74,7 +77,7 @@ export async function loadForgeIdentity(dataDir: string): Promise<ForgeIdentity>
           environment: { type: 'DEVELOPMENT', id: `ari:cloud:ecosystem::environment/${stored.appId.split('/').pop()}/preview` },
           module: { type: 'core:endpoint', key: 'connector' },
         },
-        principal: stored.accountId,
+        principal: principal ?? stored.accountId,
         jti: randomUUID().replace(/-/g, ''),
       };
       return new SignJWT(claims)

@@ -3,14 +3,27 @@
  * sidebar, the app in an iframe), and the bridge shim the page loads before `@forge/bridge`.
  */
 
-export function framePage(options: { title: string; theme: 'light' | 'dark'; connectorUrl: string }): string {
+import type { PreviewSurface } from './surfaces';
+import { PREVIEW_USERS, type PreviewUser } from './users';
+
+export function framePage(options: { surface: PreviewSurface; user: PreviewUser; theme: 'light' | 'dark'; connectorUrl: string }): string {
+  const { surface, user } = options;
+  const title = surface.title;
+  const query = (changes: { theme?: string; as?: string }): string =>
+    `?${new URLSearchParams({ module: surface.moduleKey, as: changes.as ?? user.key, theme: changes.theme ?? options.theme }).toString()}`.replace(/&/g, '&amp;');
+  const users = PREVIEW_USERS.map((u) => `<a href="${query({ as: u.key })}" aria-current="${u.key === user.key ? 'page' : 'false'}">${u.displayName}</a>`).join(' / ');
+  const sidebar =
+    surface.extensionType === 'jira:adminPage'
+      ? `<aside aria-label="Jira settings"><h2>Apps</h2><div>Explore more apps</div><div>Manage your apps</div>
+  <h2>Integrations</h2><div class="current" aria-current="page">${title}</div><div>Application links (legacy)</div></aside>`
+      : `<aside aria-label="${surface.place}"><h2>${surface.place}</h2><div class="current" aria-current="page">${title}</div></aside>`;
   const dark = options.theme === 'dark';
   const bg = dark ? '#1d2125' : '#ffffff';
   const side = dark ? '#161a1d' : '#f7f8f9';
   const text = dark ? '#b6c2cf' : '#172b4d';
   const border = dark ? '#a6c5e229' : '#091e4224';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${options.title} – Jira settings (local preview)</title>
+<html lang="en"><head><meta charset="utf-8"><title>${title} – Jira (local preview)</title>
 <style>
   body{margin:0;font:14px/20px -apple-system,"Segoe UI",Roboto,sans-serif;background:${bg};color:${text};display:grid;grid-template-rows:48px 1fr;grid-template-columns:240px 1fr;height:100vh}
   header{grid-column:1/3;display:flex;align-items:center;gap:16px;padding:0 16px;border-bottom:1px solid ${border}}
@@ -24,12 +37,11 @@ export function framePage(options: { title: string; theme: 'light' | 'dark'; con
   iframe{border:0;width:100%;height:100%;background:${bg}}
 </style></head>
 <body>
-<header><strong>Jira</strong><span>Settings › Apps</span>
-  <span class="preview">Local preview · connector <code>${options.connectorUrl}</code> · theme:
-    <a href="?theme=light" aria-current="${dark ? 'false' : 'page'}">light</a> / <a href="?theme=dark" aria-current="${dark ? 'page' : 'false'}">dark</a></span></header>
-<aside aria-label="Jira settings"><h2>Apps</h2><div>Explore more apps</div><div>Manage your apps</div>
-  <h2>Integrations</h2><div class="current" aria-current="page">${options.title}</div><div>Application links (legacy)</div></aside>
-<iframe id="forge-app" title="${options.title}" src="/app/index.html?theme=${options.theme}"></iframe>
+<header><strong>Jira</strong><span>${surface.place}</span>
+  <span class="preview">Local preview · connector <code>${options.connectorUrl}</code> · signed in as: ${users} · theme:
+    <a href="${query({ theme: 'light' })}" aria-current="${dark ? 'false' : 'page'}">light</a> / <a href="${query({ theme: 'dark' })}" aria-current="${dark ? 'page' : 'false'}">dark</a></span></header>
+${sidebar}
+<iframe id="forge-app" title="${title}" src="/app/index.html${query({})}"></iframe>
 </body></html>`;
 }
 
@@ -38,15 +50,18 @@ export function framePage(options: { title: string; theme: 'light' | 'dark'; con
  * goes to the preview server, which runs it through the real resolver handler.
  */
 export const BRIDGE_SHIM = `(() => {
-  const theme = new URLSearchParams(location.search).get('theme') === 'dark' ? 'dark' : 'light';
+  const search = new URLSearchParams(location.search);
+  const theme = search.get('theme') === 'dark' ? 'dark' : 'light';
+  // The module and the account this frame shows, for every call the page makes.
+  const as = '?' + new URLSearchParams({ module: search.get('module') ?? '', as: search.get('as') ?? '' }).toString();
   const json = async (response) => { if (!response.ok && response.status !== 200) throw new Error('preview server answered ' + response.status); return response.json(); };
   globalThis.__bridge = {
     callBridge: async (type, payload) => {
       switch (type) {
         case 'invoke':
-          return json(await fetch('/__preview/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionKey: payload.functionKey, payload: payload.payload ?? {} }) }));
+          return json(await fetch('/__preview/invoke' + as, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionKey: payload.functionKey, payload: payload.payload ?? {} }) }));
         case 'getContext':
-          return json(await fetch('/__preview/context'));
+          return json(await fetch('/__preview/context' + as));
         case 'enableTheming':
           document.documentElement.setAttribute('data-color-mode', theme);
           document.documentElement.setAttribute('data-theme', theme + ':' + theme + ' spacing:spacing typography:typography');

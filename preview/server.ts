@@ -16,6 +16,8 @@ import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
+import { previewSurface, type PreviewSurface } from './surfaces';
+import { currentPreviewUser, invokingUser, previewUser, type PreviewUser } from './users';
 import {
   INVOKE_BODY_LIMIT_BYTES,
   RefusedRequest,
@@ -60,8 +62,8 @@ export interface Preview {
   identity: ForgeIdentity;
   /** The pending pairing code, when the connector was left unpaired. */
   pairingCode: string | undefined;
-  /** Calls a resolver as the page would. */
-  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<ResolverResponse<T>>;
+  /** Calls a resolver as the page would: from the admin page, as the administrator, unless `as` says otherwise. */
+  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown, as?: { user?: string; module?: string }): Promise<ResolverResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -133,7 +135,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const invoker: RemoteInvoker = async ({ path: route, method, body, headers }) => {
       const response = await fetch(`${connectorUrl}${route}`, {
         method,
-        headers: { ...headers, authorization: `Bearer ${await identity.sign()}` },
+        headers: { ...headers, authorization: `Bearer ${await identity.sign(currentPreviewUser().accountId)}` },
         ...(body === undefined ? {} : { body }),
       });
       return { status: response.status, text: () => response.text() };
@@ -141,8 +143,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const deps: AppDependencies = {
       store,
       connector: httpConnectorClient(invoker),
-      // The preview's one user administers the preview site.
-      adminCheck: { isJiraAdministrator: async () => true },
+      // Only the preview's administrator administers the preview site.
+      adminCheck: { isJiraAdministrator: async () => currentPreviewUser().admin },
       webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
       now: () => new Date(),
       logger,
@@ -151,11 +153,19 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const resolver = app.resolver;
     const webTriggers: Record<string, WebTriggerHandler> = app.webTriggers;
     const installContext = `ari:cloud:jira::site/${identity.cloudId}`;
-    const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}): Promise<ResolverResponse<T>> =>
-      (await resolver(
-        { call: { functionKey, payload }, context: { extension: { type: 'jira:adminPage' }, moduleKey: 'applinks-admin-page', cloudId: identity.cloudId, siteUrl: identity.siteUrl } },
-        { principal: { accountId: identity.accountId }, installContext },
-      )) as ResolverResponse<T>;
+    const invokeAs = async <T>(user: PreviewUser, surface: PreviewSurface, functionKey: ResolverKey, payload: unknown): Promise<ResolverResponse<T>> =>
+      invokingUser.run(user, async () =>
+        (await resolver(
+          { call: { functionKey, payload }, context: { extension: { type: surface.extensionType }, moduleKey: surface.moduleKey, cloudId: identity.cloudId, siteUrl: identity.siteUrl } },
+          { principal: { accountId: user.accountId }, installContext },
+        )) as ResolverResponse<T>,
+      );
+    const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}, as: { user?: string; module?: string } = {}): Promise<ResolverResponse<T>> => {
+      const user = previewUser(as.user);
+      const surface = previewSurface(as.module);
+      if (user === undefined || surface === undefined) throw new Error(`The preview has no user ${String(as.user)} or module ${String(as.module)}.`);
+      return invokeAs<T>(user, surface, functionKey, payload);
+    };
 
     // Pairing: the connector issues a code (as `applinks-connector pair` does); the page's resolver presents it.
     let pairingCode: string | undefined;
@@ -173,20 +183,24 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     handle = async (req, res) => {
       const requestUrl = new URL(req.url ?? '/', url);
       const route = requestUrl.pathname;
+      // Which module and which account a frame or call is for: `?module=<key>&as=<user>`.
+      const user = previewUser(requestUrl.searchParams.get('as'));
+      const surface = previewSurface(requestUrl.searchParams.get('module'));
+      if (user === undefined || surface === undefined) return send(res, 404, 'text/plain', 'the preview has no such user or module');
       if (route === '/' && req.method === 'GET') {
         const theme = requestUrl.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
-        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ title: 'OAuth 2.0 application links', theme, connectorUrl }));
+        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ surface, user, theme, connectorUrl }));
       }
       if (route === '/__preview/bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, BRIDGE_SHIM);
       if (route === '/__preview/context') {
-        return send(res, 200, 'application/json', JSON.stringify({ accountId: identity.accountId, cloudId: identity.cloudId, siteUrl: identity.siteUrl, moduleKey: 'applinks-admin-page', extension: { type: 'jira:adminPage' }, locale: 'en-US' }));
+        return send(res, 200, 'application/json', JSON.stringify({ accountId: user.accountId, cloudId: identity.cloudId, siteUrl: identity.siteUrl, moduleKey: surface.moduleKey, extension: { type: surface.extensionType }, locale: 'en-US' }));
       }
       if (route === '/__preview/invoke' && req.method === 'POST') {
         const refusal = checkInvokeRequest(req, own);
         if (refusal !== undefined) return refuse(res, refusal);
         const body = parseJsonBody(await readLimitedBody(req, INVOKE_BODY_LIMIT_BYTES)) as { functionKey?: unknown; payload?: unknown } | null;
         if (typeof body?.functionKey !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'functionKey is required' }));
-        const result = await invoke(body.functionKey as ResolverKey, body.payload ?? {});
+        const result = await invokeAs(user, surface, body.functionKey as ResolverKey, body.payload ?? {});
         return send(res, 200, 'application/json', JSON.stringify(result));
       }
       if (route.startsWith('/x/')) {

@@ -332,7 +332,7 @@ describeUi('pairing from the page, and 500 links', () => {
     const page = await browser.context.newPage();
     const listCalls: number[] = [];
     page.on('request', (request) => {
-      if (request.url().endsWith('/__preview/invoke') && (request.postData() ?? '').includes('"functionKey":"listLinks"')) listCalls.push(listCalls.length);
+      if (new URL(request.url()).pathname === '/__preview/invoke' && (request.postData() ?? '').includes('"functionKey":"listLinks"')) listCalls.push(listCalls.length);
     });
     await page.goto(`${preview.url}/`);
     const frame = page.frameLocator('#forge-app');
