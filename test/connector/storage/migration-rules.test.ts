@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import pg from 'pg';
+import { z } from 'zod';
 import { createPostgresStore } from '../../../connector/src/storage';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, type Migration } from '../../../connector/src/storage/migrations';
+import { LinkDocumentSchema } from '../../../connector/src/storage/records/links';
 import { createTestDatabase } from '../../helpers/postgres';
 import { link } from './fixtures';
 import { expandViolations, tablesCreatedBy } from './migration-rules';
@@ -117,6 +119,22 @@ describe('releases', () => {
     expect([...named].sort(compareVersions)).toEqual([...versions].sort(compareVersions).filter((v) => named.has(v)));
     // The last release shipped migrations (every release so far has): it must be in the vectors.
     expect(named.has(RELEASES[RELEASES.length - 1]!.version)).toBe(true);
+  });
+});
+
+describe('the link document', () => {
+  /** Keys whose schema lets them be left out: written as an absent key, which migration 0006 would refill. */
+  function optionalKeys(schema: z.ZodObject, at: string): string[] {
+    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, field]) => {
+      const parsed = field.safeParse(undefined);
+      const here = parsed.success && parsed.data === undefined ? [`${at}${key}`] : [];
+      return field instanceof z.ZodObject ? [...here, ...optionalKeys(field, `${at}${key}.`)] : here;
+    });
+  }
+
+  it('has no optional field: a cleared field is written as null, because a left-out key keeps its stored value (migration 0006)', () => {
+    expect(optionalKeys(z.object({ a: z.string().optional(), b: z.string().nullable().default(null), o: z.object({ c: z.number().optional() }) }), '')).toEqual(['a', 'o.c']);
+    expect(optionalKeys(LinkDocumentSchema, '')).toEqual([]);
   });
 });
 
