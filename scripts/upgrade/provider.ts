@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -51,7 +52,7 @@ export async function startProvider(repoDir: string, redirectUri: string, access
     return async () => false;
   };
   const clientId = 'rolling-upgrade';
-  const clientSecret = `secret-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const clientSecret = randomBytes(24).toString('base64url');
   const routes = { authorization: '/rest/oauth2/latest/authorize', token: '/rest/oauth2/latest/token', revocation: '/rest/oauth2/latest/revoke', introspection: '/rest/oauth2/latest/introspect' };
   const dc = await startDcServer({
     routes,

@@ -125,6 +125,10 @@ export async function rollingUpgrade({ repoDir, databaseUrl }: Setting): Promise
     const fieldKept = afterEdit.json.name === 'Jira DC 1 (edited by the old version)' && outgoing?.secretExpiresAt === '2027-06-30';
 
     await sleep(PHASE_MS.overlap);
+    // The old version still reads every link as this one has written them (a new enum value in a
+    // link's document, for one, would make it fail here).
+    const oldList = await call(oldReplica.base, adminToken, 'GET', '/v1/links?limit=100');
+    const oldListsAll = oldList.status === 200 && Array.isArray(oldList.json.items) && oldList.json.items.length === LINKS;
     // Out of rotation first (readiness, preStop), then SIGTERM: in-flight requests finish.
     balancer.remove('old');
     await sleep(500);
@@ -153,6 +157,7 @@ export async function rollingUpgrade({ repoDir, databaseUrl }: Setting): Promise
       ['grants revoked by the provider', String(provider.revokedGrants())],
       ['grants lost', `${grants.lost.length} of ${linkIds.length}`],
       [`a new field kept through an edit by ${release.version}`, fieldKept ? 'yes' : `no (${JSON.stringify(afterEdit.json)})`],
+      [`${release.version} lists every link after this version wrote them`, oldListsAll ? 'yes' : `no (HTTP ${oldList.status} ${JSON.stringify(oldList.json).slice(0, 300)})`],
       [`${release.version} stopped on SIGTERM`, `exit ${oldStop.code} in ${oldStop.ms} ms`],
       ['this version stopped on SIGTERM', `exit ${newStop.code} in ${newStop.ms} ms`],
       ['run time', `${((Date.now() - startedAt) / 1000).toFixed(1)} s`],
@@ -172,6 +177,7 @@ export async function rollingUpgrade({ repoDir, databaseUrl }: Setting): Promise
       provider.revokedGrants() > 0 && `${provider.revokedGrants()} grants revoked`,
       grants.lost.length > 0 && `${grants.lost.length} grants lost`,
       !fieldKept && `secretExpiresAt did not survive an edit by release ${release.version}`,
+      !oldListsAll && `release ${release.version} could not list the links this version wrote`,
       oldStop.code !== 0 && `release ${release.version} exited with ${oldStop.code}`,
       newStop.code !== 0 && `this version exited with ${newStop.code}`,
       leaked.length > 0 && `a secret appeared in the output of ${leaked.join(', ')}`,
