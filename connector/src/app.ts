@@ -24,6 +24,7 @@ import { registerMetrics } from './observability/metrics';
 import { lazyChildLogger } from './observability/request-logger';
 import { createGuardedAgents } from './outbound/guarded-agents';
 import { SafeHttp, type ResolveAll } from './outbound/safe-http';
+import { fastifyTrustProxy } from './trust-proxy';
 import { interfaceAddresses, type LocalAddresses } from './outbound/address';
 import { UrlPolicy } from './outbound/url-policy';
 import type { Store } from './storage/store';
@@ -90,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // Whose X-Forwarded-For sets request.ip (CONNECTOR_TRUST_PROXY): nobody's unless configured.
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
   });
   // JSON only: a text/plain body is refused with 415 instead of reaching a handler as a string.

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { readSecretFiles } from './secret-files';
+import { TrustProxySchema, type TrustProxy } from './trust-proxy';
 
 /**
  * The connector's configuration, read from the environment once at start and validated here.
@@ -24,6 +25,8 @@ export interface ConnectorConfig {
    * (a rolling restart) before refusing to start.
    */
   serveLockWaitMs: number;
+  /** Which reverse proxies' X-Forwarded-For is believed (see trust-proxy.ts); false by default. */
+  trustProxy: TrustProxy;
 }
 
 /**
@@ -97,6 +100,7 @@ const EnvSchema = z.object({
     .transform((v) => v ?? '15')
     .pipe(z.string().regex(/^\d+$/, 'must be a whole number of seconds from 0 to 3600').transform(Number).pipe(z.number().max(3600, 'must be a whole number of seconds from 0 to 3600'))),
   CONNECTOR_LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  CONNECTOR_TRUST_PROXY: optionalText.pipe(TrustProxySchema),
 });
 
 export class ConfigError extends Error {
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     forgeJwksUrl: e.FORGE_JWKS_URL ?? DEFAULT_FORGE_JWKS_URL,
     logLevel: e.CONNECTOR_LOG_LEVEL ?? 'info',
     serveLockWaitMs: e.CONNECTOR_SERVE_WAIT_SECONDS * 1000,
+    trustProxy: e.CONNECTOR_TRUST_PROXY,
   };
 }
 

@@ -26,6 +26,7 @@ describe('configuration from the environment', () => {
       forgeJwksUrl: DEFAULT_FORGE_JWKS_URL,
       logLevel: 'info',
       serveLockWaitMs: 15_000,
+      trustProxy: false,
     });
   });
 

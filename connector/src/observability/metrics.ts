@@ -40,8 +40,10 @@ export function registerMetrics(app: FastifyInstance, options: { store: Store; r
       const ms = reply.elapsedTime;
       recorders.get(request.method)?.(reply.statusCode, ms / 1000);
       // The request's line (Fastify's own are off): the route pattern, never the URL, whose query
-      // may hold an authorization code.
-      if (options.logger.isLevelEnabled('info')) request.log.info({ method: request.method, route: pattern, statusCode: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request completed');
+      // may hold an authorization code. clientIp is the proxy's X-Forwarded-For only from a trusted proxy.
+      if (options.logger.isLevelEnabled('info')) {
+        request.log.info({ method: request.method, route: pattern, statusCode: reply.statusCode, ms: Math.round(ms * 10) / 10, clientIp: request.ip }, 'request completed');
+      }
       done();
     };
     route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook];

@@ -26,7 +26,18 @@
  *
  * Timestamps are ISO 8601 text (see `TimestampSchema`); text columns compare bytewise in both
  * dialects (PostgreSQL columns use the "C" collation) so lists come back in the same order.
+ *
+ * Rolling upgrades (README "Upgrades"): during an upgrade on PostgreSQL the previous release keeps
+ * serving on the schema the new one migrated, so a migration only EXPANDS: new tables, indexes,
+ * nullable columns or columns with a default, triggers that never refuse a write. No DROP, RENAME,
+ * retype, SET NOT NULL, NOT NULL without a default, new constraint or unique index on an existing
+ * table, DELETE or TRUNCATE. What the new version no longer needs is CONTRACTED one release later,
+ * once no replica of the version that used it can still run. New link fields go into the JSON
+ * document with a zod `.default(...)`; older replicas drop fields they do not know when they write
+ * a link, and migration 0006 puts them back. `test/connector/storage/migration-rules.test.ts`
+ * enforces this, and that released migrations (their SQL checksums are in its vectors) never change.
  */
+import { KEEP_DOCUMENT_FIELDS_SQL } from './postgres/keep-document-fields';
 
 export interface Migration {
   /** Sortable and unique; recorded in `schema_migrations`. */
@@ -222,6 +233,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
     `,
   },
+  // After release 0.1.0: an older replica's link update keeps the fields it does not know.
+  { id: '0006_links_keep_document_fields', sql: KEEP_DOCUMENT_FIELDS_SQL },
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */
