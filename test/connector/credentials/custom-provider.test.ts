@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LinkViewSchema, ProbeResultSchema } from '../../../contract';
 import { metadataUrls } from '../../../connector/src/discovery/oauth-metadata';
 import type { TestConnector } from '../../helpers/connector-app';
@@ -51,6 +53,35 @@ describe('a custom OAuth 2.0 provider', () => {
     // The same URL without the kind: not an Atlassian application, but an OAuth 2.0 server.
     const unnamed = ProbeResultSchema.parse((await c.request({ method: 'POST', url: '/v1/probe', payload: { url: oidc.issuer } })).json());
     expect(unnamed).toMatchObject({ atlassian: false, code: 'NOT_ATLASSIAN', oauth2: { supported: true, metadata: { tokenEndpoint: oidc.tokenEndpoint } } });
+  });
+
+  it('reads OpenID discovery when the provider publishes no RFC 8414 document, and ignores fields that are not URLs', async () => {
+    const server = createServer((req, res) => {
+      if (req.url !== '/tenant-a/.well-known/openid-configuration') return void res.writeHead(404).end();
+      const { port } = server.address() as AddressInfo;
+      const issuer = `http://127.0.0.1:${port}/tenant-a`;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, userinfo_endpoint: 'javascript:alert(1)', token_endpoint_auth_methods_supported: ['client_secret_basic'] }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tenant-a`;
+      const probe = ProbeResultSchema.parse((await c.request({ method: 'POST', url: '/v1/probe', payload: { url: base, kind: 'custom' } })).json());
+      expect(probe.oauth2.metadata).toEqual({
+        issuer: base,
+        authorizationEndpoint: `${base}/authorize`,
+        tokenEndpoint: `${base}/token`,
+        revocationEndpoint: null,
+        userinfoEndpoint: null,
+        scopesSupported: [],
+        tokenEndpointAuthMethods: ['client_secret_basic'],
+        codeChallengeMethods: [],
+        source: 'openid-configuration',
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses to probe an address the outbound policy does not allow', async () => {
