@@ -208,6 +208,12 @@ describeUi('the wizard for every kind it could not finish, and the rules it now 
     await duplicate.getByRole('button', { name: 'Open Old Jira' }).click();
     await app.getByRole('heading', { name: /Old Jira/ }).first().waitFor();
     const oldJiraId = await linkIdOnPage();
+    // Nor can OAuth 2.0 be turned on later, from the Edit dialog.
+    await app.getByRole('button', { name: 'Edit', exact: true }).click();
+    await app.getByRole('dialog').getByLabel('Authentication').selectOption('oauth2');
+    await app.getByRole('dialog').getByText('OAuth 2.0 is not available at this version').waitFor();
+    expect(await app.getByRole('dialog').getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await app.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
 
     // The remote moved, and at the new address calls itself by its public name: say which one users reach.
     await oldJira.configure({ manifest: { kind: 'jira', version: '11.1.0', displayUrl: 'https://jira.example.test' } });

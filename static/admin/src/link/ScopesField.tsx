@@ -27,7 +27,7 @@ export function ScopesField({ kind, value, onChange, error }: { kind: RemoteKind
             onChange([...value.filter((s) => known.has(s)), ...parse(typed)]);
           }}
           error={error}
-          placeholder="openid profile api.read"
+          placeholder={preset.scopes.length > 0 ? 'api://your-api/.default' : 'openid profile api.read'}
           help="Separated by spaces, exactly as the provider names them."
         />
       )}

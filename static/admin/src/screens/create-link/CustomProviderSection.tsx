@@ -22,6 +22,7 @@ export function CustomProviderSection({ draft, onDraft, probe }: KindSectionProp
       {metadata !== null && (
         <Banner tone="info" title={`Filled from ${metadata.source === 'openid-configuration' ? 'OpenID discovery' : 'the OAuth 2.0 server metadata (RFC 8414)'}`}>
           The provider publishes its endpoints{metadata.issuer === null ? '' : ` (issuer ${metadata.issuer})`}: check them.
+          {metadata.scopesSupported.length > 0 && <p className="subtlest">Scopes it offers (you choose them with the client ID): {metadata.scopesSupported.join(' ')}</p>}
         </Banner>
       )}
       <DiscoverMetadataButton url={draft.applicationUrl} onFound={(found) => onDraft({ provider: draftFromMetadata(draft.provider, found) })} />

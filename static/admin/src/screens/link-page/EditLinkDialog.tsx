@@ -9,6 +9,7 @@ import { useAction } from '../../hooks/useAction';
 import { EntraSecretFields } from '../../link/EntraSecretFields';
 import { AUTH_LABELS } from '../../link/labels';
 import { ScopesField } from '../../link/ScopesField';
+import { useVersionBlock } from '../../link/useVersionBlock';
 
 /**
  * Name, authentication and the outgoing credentials. The dialog is mounted when it opens and keeps
@@ -27,6 +28,8 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
   const [authKind, setAuthKind] = useState(link.authKind);
   // A new Entra secret comes with its own expiry; without one the old date is forgotten.
   const [secretExpiresAt, setSecretExpiresAt] = useState('');
+  // An outgoing-only link to a version without OAuth 2.0 links cannot be given OAuth 2.0.
+  const versionBlocked = useVersionBlock(link, authKind);
   const save = useAction(async () => {
     const updated = await call('updateLink', {
       id: link.id,
@@ -59,6 +62,11 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
           </select>
         </div>
         {authKind === 'oauth2-impersonation' && <Banner tone="warning" title="Both applications must share a user base" />}
+        {versionBlocked !== null && (
+          <Banner tone="error" title="OAuth 2.0 is not available at this version">
+            {versionBlocked}
+          </Banner>
+        )}
         {authKind !== 'none' && (
           <>
             <TextField label="Outgoing client ID" value={clientId} onChange={setClientId} />
@@ -69,7 +77,7 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
         )}
         <ErrorBanner error={save.error} />
         <div className="actions">
-          <button type="submit" className="btn primary" disabled={save.busy}>
+          <button type="submit" className="btn primary" disabled={save.busy || versionBlocked !== null}>
             Save
           </button>
           <button type="button" className="btn subtle" onClick={onClose}>
