@@ -20,6 +20,12 @@ export type ClientAuth = z.infer<typeof ClientAuthSchema>;
  */
 export const RESERVED_AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'scope'] as const;
 
+/**
+ * Parameters that carry secrets: the authorization request goes through the person's browser
+ * (history, proxies, the provider's logs), so these never ride on it.
+ */
+export const SECRET_AUTHORIZE_PARAMS = ['client_secret', 'client_assertion', 'code_verifier', 'password'] as const;
+
 const ParamNameSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'must be a parameter name (letters, digits, _ . -)');
 const ParamValueSchema = z.string().max(1000).regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
 
@@ -30,6 +36,8 @@ export const AuthorizeParamsSchema = z.record(ParamNameSchema, ParamValueSchema)
   for (const name of names) {
     if ((RESERVED_AUTHORIZE_PARAMS as readonly string[]).includes(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by the connector itself and cannot be replaced` });
+    } else if ((SECRET_AUTHORIZE_PARAMS as readonly string[]).includes(name.toLowerCase())) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `${name} carries a secret and cannot go on the authorization request, which passes through the browser` });
     }
   }
 });

@@ -131,6 +131,11 @@ describeUi('the wizard for every kind it could not finish, and the rules it now 
     expect(shown).toContain('audience=https://api.example.test');
     await panel.getByRole('button', { name: 'Edit endpoints and settings' }).click();
     const dialog = app.getByRole('dialog');
+    // The provider's metadata can be read again from here.
+    await dialog.getByLabel('Authorization endpoint').fill('https://stale.example.test/authorize');
+    await dialog.getByRole('button', { name: "Fill from the provider's metadata" }).click();
+    await dialog.getByText("Filled from the provider's published metadata").waitFor();
+    expect(await dialog.getByLabel('Authorization endpoint').inputValue()).toBe(provider.authorizationEndpoint);
     await dialog.getByLabel('Use PKCE (S256)').uncheck();
     await dialog.getByLabel('Parameter 1 value').fill('https://other.example.test');
     await dialog.getByRole('button', { name: 'Save' }).click();

@@ -153,9 +153,12 @@ describe('a custom OAuth 2.0 provider', () => {
     expect((await startAuthorization(linkId)).searchParams.get('code_challenge_method')).toBe('S256');
   });
 
-  it('refuses an extra parameter that would replace one the connector sets', async () => {
+  it('refuses an extra parameter that would replace one the connector sets, or carry a secret through the browser', async () => {
     const res = await c.request({ method: 'PATCH', url: `/v1/links/${await customLink({})}`, payload: { outgoing: { authorizeParams: { redirect_uri: 'https://evil.example' } } } });
     expect(res.statusCode).toBe(400);
     expect(JSON.stringify(res.json())).toContain('set by the connector itself');
+    const secret = await c.request({ method: 'PATCH', url: `/v1/links/${await customLink({})}`, payload: { outgoing: { authorizeParams: { client_secret: 'x' } } } });
+    expect(secret.statusCode).toBe(400);
+    expect(JSON.stringify(secret.json())).toContain('passes through the browser');
   });
 });

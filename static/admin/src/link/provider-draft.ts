@@ -78,3 +78,8 @@ export function patchFromDraft(draft: ProviderDraft) {
   const input = inputFromDraft(draft);
   return { ...input, revocationEndpoint: input.revocationEndpoint ?? null, apiProbeUrl: input.apiProbeUrl ?? null };
 }
+
+/** Asked for explicitly ("Fill from the provider's metadata"): the published endpoints replace the typed ones. */
+export function replaceFromMetadata(current: ProviderDraft, metadata: OAuthServerMetadata): ProviderDraft {
+  return draftFromMetadata({ ...current, authorizationEndpoint: '', tokenEndpoint: '', revocationEndpoint: '', apiProbeUrl: '' }, metadata);
+}

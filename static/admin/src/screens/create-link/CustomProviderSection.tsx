@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Banner } from '../../components/Banner';
 import { DiscoverMetadataButton } from '../../link/DiscoverMetadataButton';
-import { draftFromMetadata } from '../../link/provider-draft';
+import { draftFromMetadata, replaceFromMetadata } from '../../link/provider-draft';
 import { ProviderSettingsFields } from '../../link/ProviderSettingsFields';
 import type { KindSectionProps } from './wizard-steps';
 
@@ -15,7 +15,6 @@ export function CustomProviderSection({ draft, onDraft, probe }: KindSectionProp
   useEffect(() => {
     if (metadata !== null && draft.provider.authorizationEndpoint === '' && draft.provider.tokenEndpoint === '') onDraft({ provider: draftFromMetadata(draft.provider, metadata) });
     // Only once, when the section appears with a probe: later the admin's edits win.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return (
     <section aria-label="Custom provider">
@@ -25,7 +24,7 @@ export function CustomProviderSection({ draft, onDraft, probe }: KindSectionProp
           {metadata.scopesSupported.length > 0 && <p className="subtlest">Scopes it offers (you choose them with the client ID): {metadata.scopesSupported.join(' ')}</p>}
         </Banner>
       )}
-      <DiscoverMetadataButton url={draft.applicationUrl} onFound={(found) => onDraft({ provider: draftFromMetadata(draft.provider, found) })} />
+      <DiscoverMetadataButton url={draft.applicationUrl} onFound={(found) => onDraft({ provider: replaceFromMetadata(draft.provider, found) })} />
       <ProviderSettingsFields value={draft.provider} onChange={(provider) => onDraft({ provider })} error={undefined} errorPrefix="outgoing." />
     </section>
   );

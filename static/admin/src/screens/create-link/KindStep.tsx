@@ -1,7 +1,7 @@
+import type { ReactNode } from 'react';
 import { REMOTE_KINDS, REMOTE_PRESETS, type ProbeResult } from '../../../../../contract';
 import { Banner } from '../../components/Banner';
 import { TextField } from '../../components/TextField';
-import type { ReactNode } from 'react';
 import { AuthKindChoice } from './AuthKindChoice';
 import { KIND_SECTIONS } from './kind-sections';
 import { ProbeFindings } from './ProbeFindings';

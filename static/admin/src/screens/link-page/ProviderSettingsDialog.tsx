@@ -7,7 +7,7 @@ import { TextField } from '../../components/TextField';
 import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
 import { DiscoverMetadataButton } from '../../link/DiscoverMetadataButton';
-import { draftFromMetadata, draftFromView, patchFromDraft } from '../../link/provider-draft';
+import { draftFromView, patchFromDraft, replaceFromMetadata } from '../../link/provider-draft';
 import { ProviderSettingsFields } from '../../link/ProviderSettingsFields';
 
 /**
@@ -40,7 +40,7 @@ export function ProviderSettingsDialog({ link, provider, onClose, onLink }: { li
       >
         {custom ? (
           <>
-            <DiscoverMetadataButton url={link.applicationUrl} onFound={(found) => setDraft((current) => draftFromMetadata({ ...current, authorizationEndpoint: '', tokenEndpoint: '', revocationEndpoint: '', apiProbeUrl: '' }, found))} />
+            <DiscoverMetadataButton url={link.applicationUrl} onFound={(found) => setDraft((current) => replaceFromMetadata(current, found))} />
             <ProviderSettingsFields value={draft} onChange={setDraft} error={save.error} errorPrefix="changes.outgoing." />
             <TextField
               label="Client secret (only if the token endpoint moves to another host)"
