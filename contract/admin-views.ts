@@ -4,6 +4,7 @@ import { ExchangeStepIdSchema, ExchangeStepViewSchema } from './exchange';
 import { ResolverErrorSchema } from './forge-errors';
 import { IncomingViewSchema } from './incoming';
 import { AuthKindSchema, CredentialSummarySchema, LinkStatusSchema, SecretFingerprintSchema } from './links';
+import { OutgoingProviderViewSchema } from './provider-settings';
 import { RemoteKindSchema } from './remotes';
 
 /** What the resolvers answer the admin page: the link as this site sees it, pages of links, the connector's state. */
@@ -16,6 +17,8 @@ export const ForgeOutgoingViewSchema = z.object({
   grantType: z.enum(['authorization_code', 'client_credentials']),
   /** The connector's callback, to register in the remote as the redirect URI. */
   redirectUri: z.string().nullable(),
+  /** Endpoints, tenant, secret expiry, client authentication, PKCE, parameters; null until this site has mirrored them. */
+  provider: OutgoingProviderViewSchema.nullable().default(null),
 });
 
 export const ForgeLinkViewSchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+import { ProviderSettingsInputShape, ProviderSettingsViewShape } from './provider-settings';
 import { storableText } from './text';
 
 /**
@@ -80,6 +81,8 @@ export const OutgoingInputSchema = z.strictObject({
   grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
   /** When the client secret (or service-account credential) expires, if the remote says. */
   secretExpiresAt: SecretExpirySchema.optional(),
+  /** Client authentication, PKCE and extra authorization parameters (custom providers): see provider-settings.ts. */
+  ...ProviderSettingsInputShape,
 });
 export type OutgoingInput = z.infer<typeof OutgoingInputSchema>;
 
@@ -91,6 +94,10 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
   apiProbeUrl: HttpUrlSchema.nullable().optional(),
   tenant: TenantSchema.nullable().optional(),
   secretExpiresAt: SecretExpirySchema.nullable().optional(),
+  /** `null` goes back to the preset's setting. */
+  clientAuth: ProviderSettingsInputShape.clientAuth.unwrap().nullable().optional(),
+  pkce: ProviderSettingsInputShape.pkce.unwrap().nullable().optional(),
+  authorizeParams: ProviderSettingsInputShape.authorizeParams.unwrap().nullable().optional(),
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
@@ -135,6 +142,8 @@ export const OutgoingViewSchema = z.object({
   grantType: z.enum(['authorization_code', 'client_credentials']),
   /** When the client secret expires, as entered with it (see SecretExpirySchema); null when unknown. */
   secretExpiresAt: z.string().nullable(),
+  /** In effect for the link (defaults for answers of connectors older than these fields). */
+  ...ProviderSettingsViewShape,
   /** The URI to register in the remote: the connector's callback. */
   redirectUri: z.string(),
 });

@@ -24,6 +24,29 @@ export const RemoteManifestSchema = z.object({
 });
 export type RemoteManifest = z.infer<typeof RemoteManifestSchema>;
 
+/**
+ * What a provider publishes about its authorization server, as the probe read it: RFC 8414
+ * `/.well-known/oauth-authorization-server`, else OpenID Connect Discovery
+ * `/.well-known/openid-configuration`. Fields added after the first three default, so answers of
+ * older connectors still parse.
+ */
+export const OAuthServerMetadataSchema = z.object({
+  issuer: z.string().nullable(),
+  authorizationEndpoint: z.string(),
+  tokenEndpoint: z.string(),
+  revocationEndpoint: z.string().nullable().default(null),
+  /** OpenID's userinfo endpoint: a cheap authenticated call, usable as the API probe URL. */
+  userinfoEndpoint: z.string().nullable().default(null),
+  scopesSupported: z.array(z.string()).default([]),
+  /** `client_secret_basic`, `client_secret_post`, ... (RFC 8414 section 2). */
+  tokenEndpointAuthMethods: z.array(z.string()).default([]),
+  /** `S256`, `plain` (RFC 8414 section 2): empty when the server does not say. */
+  codeChallengeMethods: z.array(z.string()).default([]),
+  /** Which document it came from. */
+  source: z.enum(['oauth-authorization-server', 'openid-configuration']).default('oauth-authorization-server'),
+});
+export type OAuthServerMetadata = z.infer<typeof OAuthServerMetadataSchema>;
+
 export const ProbeResultSchema = z.object({
   /** The base URL probed (trailing slash removed). */
   url: z.string(),
@@ -45,11 +68,8 @@ export const ProbeResultSchema = z.object({
     /** Null when unknown (not an Atlassian application, or no version in the manifest). */
     supported: z.boolean().nullable(),
     minimumVersion: z.string().nullable(),
-    /** The remote's OAuth 2.0 server metadata (RFC 8414), when it serves one. */
-    metadata: z
-      .object({ issuer: z.string().nullable(), authorizationEndpoint: z.string(), tokenEndpoint: z.string() })
-      .nullable()
-      .default(null),
+    /** The remote's OAuth 2.0 server metadata (RFC 8414 or OpenID Connect Discovery), when it serves one. */
+    metadata: OAuthServerMetadataSchema.nullable().default(null),
   }),
   redirected: z.boolean(),
   /** Where the URL redirects to, when it does. */

@@ -113,9 +113,20 @@ const DC_COMMON = {
   servesApplinksManifest: true,
 } as const;
 
+/**
+ * Atlassian's pages describe Cloud-to-DC links as "Atlassian product via OAuth 2.0"; that type
+ * expects Atlassian's own cloud as the OAuth client. Here the connector is the client, with its own
+ * redirect URI, which only an external-application link accepts: the hint says so, so an admin
+ * following Atlassian's pages is not lost (issue 14 item 7).
+ */
+export const DC_LINK_TYPE_REASON =
+  'Atlassian\'s pages say "Atlassian product via OAuth 2.0", but choose External application here: the connector, not Atlassian\'s cloud, is the OAuth 2.0 client, ' +
+  'and only an external-application link accepts its redirect URI.';
+
 const dcRegistration = (product: string): string =>
   `In ${product}, go to Administration > Applications > Application links, create an incoming link ` +
-  '(External application, Incoming), paste the connector\'s redirect URI, pick the scopes and copy the client ID and secret it shows.';
+  '(External application, Incoming), paste the connector\'s redirect URI, pick the scopes and copy the client ID and secret it shows. ' +
+  DC_LINK_TYPE_REASON;
 
 export const REMOTE_PRESETS: Readonly<Record<RemoteKind, RemotePreset>> = {
   jira: {

@@ -4,6 +4,7 @@ import {
   CloudIncomingScopeSchema,
   LinkStatusSchema,
   ManualExchangeStepSchema,
+  OutgoingProviderViewSchema,
   RemoteKindSchema,
   SecretFingerprintSchema,
   TestConnectionResultSchema,
@@ -46,6 +47,8 @@ export const LinkRecordSchema = z.object({
     scopes: z.array(z.string()),
     grantType: z.enum(['authorization_code', 'client_credentials']),
     redirectUri: z.string().nullable(),
+    // Added with the provider settings: records written before them have none until the next mirror.
+    provider: OutgoingProviderViewSchema.nullable().optional(),
   }),
   incoming: IncomingRecordSchema.nullable(),
   manualSteps: z.partialRecord(ManualExchangeStepSchema, ManualStepStateSchema),

@@ -1,4 +1,4 @@
-import { REMOTE_PRESETS, isAtlassianApplication, type DeleteLinkResult, type LinkView } from '../../contract';
+import { REMOTE_PRESETS, isAtlassianApplication, providerViewOf, type DeleteLinkResult, type LinkView } from '../../contract';
 import type { LinkRecord } from './link-record';
 
 /** Pure steps of the link service: how a record takes in the connector's view, a redirect URI, and what a delete leaves to do. */
@@ -20,6 +20,7 @@ export function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
       scopes: remote.outgoing.scopes,
       grantType: remote.outgoing.grantType,
       redirectUri: remote.outgoing.redirectUri,
+      provider: providerViewOf(remote.outgoing),
     },
   };
 }

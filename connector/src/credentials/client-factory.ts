@@ -1,4 +1,4 @@
-import { REMOTE_PRESETS, type RemoteKind } from '../../../contract';
+import { REMOTE_PRESETS, effectiveProviderSettings, type RemoteKind } from '../../../contract';
 import { checkBinding, originOf } from '../links/secret-binding';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from '../oauth';
 import type { UrlPolicy } from '../outbound/url-policy';
@@ -45,6 +45,8 @@ export class OAuthClientFactory {
       );
     }
     const preset = REMOTE_PRESETS[link.remoteKind as RemoteKind];
+    // The link's own client authentication, PKCE and parameters (custom providers) over the preset's.
+    const settings = effectiveProviderSettings(link.remoteKind as RemoteKind, link.outgoing);
     const insecureAllowed = [tokenEndpoint, authorizationEndpoint].every((u) => u === null || u.startsWith('https:') || this.deps.policy.isHostAllowed(new URL(u)));
     return createOAuthClient(
       {
@@ -55,8 +57,9 @@ export class OAuthClientFactory {
         revocationEndpoint: link.outgoing.revocationEndpoint,
         redirectUri: this.deps.redirectUri,
         scopes: link.outgoing.scopes,
-        clientAuth: preset.clientAuth,
-        authorizeParams: preset.authorizeParams,
+        clientAuth: settings.clientAuth,
+        authorizeParams: settings.authorizeParams,
+        pkce: settings.pkce,
         defaultAccessTokenSeconds: preset.defaultAccessTokenSeconds,
       },
       {

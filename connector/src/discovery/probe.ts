@@ -8,10 +8,12 @@ import {
   type ProbeResult,
   type RemoteManifest,
 } from '../../../contract';
-import { z } from 'zod';
 import { OutboundError, type SafeHttp } from '../outbound/safe-http';
 import { DiscoveryError } from './errors';
 import { fetchManifest, normalizeBase } from './manifest';
+import { fetchOAuthMetadata } from './oauth-metadata';
+
+export { fetchOAuthMetadata } from './oauth-metadata';
 
 export interface ProbeTimeouts {
   connectTimeoutMs: number;
@@ -70,6 +72,8 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
     location: null,
   };
   if (input.kind !== undefined && !REMOTE_PRESETS[input.kind].servesApplinksManifest) {
+    // A custom provider's endpoints are not known in advance: what its metadata publishes fills them.
+    if (REMOTE_PRESETS[input.kind].endpoints === null) return withMetadata(empty, await fetchOAuthMetadata(http, base, timeouts));
     return { ...empty, message: `${REMOTE_PRESETS[input.kind].label} serves no applinks manifest; nothing to probe.` };
   }
   try {
@@ -83,7 +87,9 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
       };
     }
     if (outcome.kind === 'not-atlassian') {
-      return { ...empty, ...diagnosis('NOT_ATLASSIAN', `${base} serves no applinks manifest (HTTP ${outcome.status}).`) };
+      // Not an Atlassian application: perhaps an OAuth 2.0 provider (seed 003), whose metadata says so.
+      const notAtlassian = { ...empty, ...diagnosis('NOT_ATLASSIAN', `${base} serves no applinks manifest (HTTP ${outcome.status}).`) };
+      return withMetadata(notAtlassian, await fetchOAuthMetadata(http, base, timeouts));
     }
     const m = outcome.manifest;
     const kind = kindForManifestTypeId(m.typeId) ?? null;
@@ -129,33 +135,11 @@ export async function probeUrl(http: SafeHttp, input: ProbeInput, timeouts: Prob
   }
 }
 
-/**
- * The OAuth 2.0 authorization server metadata (RFC 8414 section 3) at
- * `{base}/.well-known/oauth-authorization-server`, or null when there is none or it is unusable.
- * Best effort: its absence is normal (Data Center does not serve one today) and never an error.
- */
-export async function fetchOAuthMetadata(http: SafeHttp, base: string, timeouts: ProbeTimeouts): Promise<{ issuer: string | null; authorizationEndpoint: string; tokenEndpoint: string } | null> {
-  try {
-    const response = await http.request(`${base}/.well-known/oauth-authorization-server`, {
-      headers: { accept: 'application/json' },
-      connectTimeoutMs: timeouts.connectTimeoutMs,
-      timeoutMs: Math.min(timeouts.timeoutMs, 3_000),
-      maxBytes: 64 * 1024,
-    });
-    if (response.status !== 200) return null;
-    const parsed = OAuthMetadataSchema.safeParse(JSON.parse(response.body));
-    if (!parsed.success) return null;
-    return { issuer: parsed.data.issuer ?? null, authorizationEndpoint: parsed.data.authorization_endpoint, tokenEndpoint: parsed.data.token_endpoint };
-  } catch {
-    return null;
-  }
+/** A result with the provider metadata found (or not): a published metadata document says an OAuth 2.0 server is there. */
+function withMetadata(result: ProbeResult, metadata: ProbeResult['oauth2']['metadata']): ProbeResult {
+  if (metadata === null) return result;
+  return { ...result, oauth2: { ...result.oauth2, supported: true, metadata } };
 }
-
-const OAuthMetadataSchema = z.object({
-  issuer: z.string().url().optional(),
-  authorization_endpoint: z.string().url(),
-  token_endpoint: z.string().url(),
-});
 
 function diagnosis(code: DiagnosticCode, message: string): { code: DiagnosticCode; message: string; hint: string } {
   return { code, message, hint: DIAGNOSTIC_CODES[code].hint };

@@ -80,7 +80,9 @@ export function discoveryRoutes(deps: {
         if (REMOTE_PRESETS[kind].servesApplinksManifest) {
           const probe = await probeUrl(deps.http, { url: body.applicationUrl, kind }, deps.probeTimeouts);
           // A display URL that differs is accepted only when the admin confirms it by sending it.
-          const confirmed = probe.code === 'DISPLAY_URL_MISMATCH' && body.displayUrl != null && probe.displayUrl !== null && sameBase(body.displayUrl, probe.displayUrl);
+          const displayConfirmed = !probe.displayUrlDiffers || (body.displayUrl != null && probe.displayUrl !== null && sameBase(body.displayUrl, probe.displayUrl));
+          // An outgoing-only link uses no OAuth 2.0: the remote's version is no reason to refuse its move.
+          const confirmed = displayConfirmed && (probe.code === 'DISPLAY_URL_MISMATCH' || (probe.code === 'VERSION_UNSUPPORTED' && link.authKind === 'none'));
           if (probe.code !== 'OK' && !confirmed) {
             throw new HttpError('VALIDATION_FAILED', `The link was not moved: ${probe.message} ${probe.hint}`.trim(), [{ path: 'applicationUrl', message: `${probe.code}: ${probe.message}` }]);
           }

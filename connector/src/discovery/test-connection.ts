@@ -182,6 +182,10 @@ export class ConnectionTester {
     await stage('version', async () => {
       if (manifest === undefined) return notApplicable('No manifest to read a version from.');
       const support = oauth2Support(manifest);
+      // An outgoing-only link uses no OAuth 2.0: it is tested for what it is, and the version is information.
+      if (support.supported === false && link.authKind === 'none') {
+        return pass(`Version ${manifest.version ?? ''} (for information: OAuth 2.0 application links need ${support.minimumVersion ?? 'a newer version'} or later; this link uses no authentication).`);
+      }
       if (support.supported === false) {
         return fail('VERSION_UNSUPPORTED', `${manifest.name ?? manifest.typeId} ${manifest.version ?? ''} has no OAuth 2.0 application links; they need ${support.minimumVersion ?? 'a newer version'} or later.`);
       }

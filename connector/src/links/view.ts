@@ -1,4 +1,4 @@
-import type { CredentialSummary, LinkView } from '../../../contract';
+import { effectiveProviderSettings, type CredentialSummary, type LinkView } from '../../../contract';
 import { redirectUriOf } from '../config';
 import type { LinkRecord, Store } from '../storage/store';
 import { credentialSummary } from './credential-summary';
@@ -27,6 +27,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       tenant: o.tenant,
       grantType: o.grantType,
       secretExpiresAt: o.secretExpiresAt,
+      ...effectiveProviderSettings(record.remoteKind as LinkView['remoteKind'], o),
       redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,

@@ -24,6 +24,11 @@ export interface OAuthClientConfig {
   clientAuth: 'body' | 'basic';
   /** Extra authorization-request parameters of the preset (for example `audience`, `prompt`). */
   authorizeParams?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Send PKCE (RFC 7636). Default true, as RFC 9700 section 2.1.1 asks; false only for a provider
+   * that refuses a `code_challenge` it does not know (an admin's choice for a custom provider).
+   */
+  pkce?: boolean | undefined;
   /** Access-token lifetime assumed when a token response omits `expires_in` (RFC 6749 section 5.1). */
   defaultAccessTokenSeconds: number;
 }

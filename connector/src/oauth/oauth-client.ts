@@ -107,8 +107,7 @@ export function createOAuthClient(config: OAuthClientConfig, options: OAuthClien
         client_id: config.clientId,
         redirect_uri: config.redirectUri,
         state,
-        code_challenge: pkce.codeChallenge,
-        code_challenge_method: pkce.codeChallengeMethod,
+        ...(config.pkce === false ? {} : { code_challenge: pkce.codeChallenge, code_challenge_method: pkce.codeChallengeMethod }),
       };
       if (scopes.length > 0) params.scope = scopes.join(' ');
       const url = authorizationCode.authorizeURL(params as Parameters<typeof authorizationCode.authorizeURL>[0]);
@@ -137,7 +136,8 @@ export function createOAuthClient(config: OAuthClientConfig, options: OAuthClien
 
     exchangeCode({ code, codeVerifier, scopes }) {
       // No scope here: the code already carries what was granted (section 4.1.3).
-      const params = { code, redirect_uri: config.redirectUri, code_verifier: codeVerifier };
+      // Without PKCE no challenge was sent: a verifier the server never saw would be refused by some.
+      const params = { code, redirect_uri: config.redirectUri, ...(config.pkce === false ? {} : { code_verifier: codeVerifier }) };
       return tokenRequest('authorization_code', () => authorizationCode.getToken(params as Parameters<typeof authorizationCode.getToken>[0]), {
         requestedScopes: scopes ?? config.scopes,
         secrets: [code, codeVerifier],

@@ -31,6 +31,14 @@ export interface LinkRecord {
     grantType: 'authorization_code' | 'client_credentials';
     /** When the client secret expires, as the admin entered it (ISO date or timestamp). */
     secretExpiresAt: string | null;
+    /**
+     * The link's own client authentication, PKCE and extra authorization parameters (custom
+     * providers); null or absent means the preset's (contract/provider-settings.ts). Optional
+     * because records built before these fields existed have none.
+     */
+    clientAuth?: 'body' | 'basic' | null;
+    pkce?: boolean | null;
+    authorizeParams?: Record<string, string> | null;
   };
   createdAt: string;
   updatedAt: string;

@@ -205,6 +205,16 @@ it('VERSION_UNSUPPORTED: Jira 11.1 has no OAuth 2.0 application links', async ()
   expect(stageOf(result, 'version').message).toContain('11.2');
 });
 
+it('an outgoing-only link to Jira 11.1 is tested for what it is: reachable, which application, the version as information', async () => {
+  await dc.configure({ manifest: { kind: 'jira', version: '11.1.0' } });
+  const linkId = await createLink(c, dc, 'dc', { authKind: 'none', outgoing: undefined });
+  const result = await testLink(c, linkId);
+  expect(result.ok).toBe(true);
+  expect(stageOf(result, 'manifest').status).toBe('pass');
+  expect(stageOf(result, 'version')).toMatchObject({ status: 'pass', code: 'OK' });
+  expect(stageOf(result, 'version').message).toMatch(/11\.1\.0.*for information.*11\.2/);
+});
+
 it('DISPLAY_URL_MISMATCH: the remote believes it lives elsewhere (a warning; later stages still run)', async () => {
   await dc.configure({ manifest: { kind: 'jira', displayUrl: 'https://jira.example.test' } });
   const linkId = await createLink(c, dc, 'dc');

@@ -4,7 +4,7 @@
  * opaque cursor of the link list.
  */
 import { z } from 'zod';
-import { AuthKindSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
+import { AuthKindSchema, ClientAuthSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
 import { StoreError, type LinkRecord, type Page } from '../store';
 import { checkRecord, IdSchema, JsonTextSchema, NullableString, parseRow, TimestampSchema, VersionSchema } from './common';
 
@@ -30,6 +30,10 @@ export const LinkDocumentSchema = z.object({
     grantType: z.enum(['authorization_code', 'client_credentials']),
     // Added after the first release: documents written before it lack the field.
     secretExpiresAt: NullableString.default(null),
+    // Added with custom providers' settings; null (and absent, in older documents) means the preset's.
+    clientAuth: ClientAuthSchema.nullable().default(null),
+    pkce: z.boolean().nullable().default(null),
+    authorizeParams: z.record(z.string(), z.string()).nullable().default(null),
   }),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;

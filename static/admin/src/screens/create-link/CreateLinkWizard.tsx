@@ -1,16 +1,19 @@
 import { useState } from 'react';
-import type { ForgeLinkView, ProbeResult } from '../../../../../contract';
+import type { ForgeLinkView, LinkSummary, ProbeResult } from '../../../../../contract';
 import { call } from '../../api';
 import { useAction } from '../../hooks/useAction';
 import type { Navigate } from '../../navigation';
+import { inputFromDraft } from '../../link/provider-draft';
 import { AuthorizeStep } from './AuthorizeStep';
+import { DuplicateLinkWarning } from './DuplicateLinkWarning';
+import { linksAt } from './duplicate-links';
 import { IncomingStep } from './IncomingStep';
 import { KindStep } from './KindStep';
 import { OutgoingStep } from './OutgoingStep';
 import { ReviewStep } from './ReviewStep';
 import { TestStep } from './TestStep';
 import { UrlStep } from './UrlStep';
-import { nameFromUrl, stepsFor, type LinkDraft, type Step } from './wizard-steps';
+import { EMPTY_DRAFT, nameFromUrl, stepsFor, type LinkDraft, type Step } from './wizard-steps';
 import { WizardStepsNav } from './WizardStepsNav';
 
 /**
@@ -20,20 +23,27 @@ import { WizardStepsNav } from './WizardStepsNav';
  */
 export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
   const [step, setStep] = useState<Step>('url');
-  const [draft, setDraft] = useState<LinkDraft>({ applicationUrl: '', name: '', kind: 'jira', displayUrl: '', authKind: 'oauth2' });
+  const [draft, setDraft] = useState<LinkDraft>(EMPTY_DRAFT);
   const onDraft = (changes: Partial<LinkDraft>) => setDraft((current) => ({ ...current, ...changes }));
   const [link, setLink] = useState<ForgeLinkView | undefined>(undefined);
   const steps = stepsFor(draft.authKind, draft.kind, link);
   const next = () => setStep(steps[steps.indexOf(step) + 1] ?? 'test');
 
   const [probe, setProbe] = useState<ProbeResult | undefined>(undefined);
+  const [existing, setExisting] = useState<LinkSummary[]>([]);
   const probing = useAction(async (url: string) => {
     setProbe(undefined);
+    // Links this site already has to the URL (a warning, never a refusal); a failure to list is no reason to stop.
+    void linksAt(url).then(setExisting, () => setExisting([]));
     const found = await call('probeRemote', { url });
     setProbe(found);
     setDraft((current) => ({
       ...current,
       ...(found.kind !== null ? { kind: found.kind } : {}),
+      // Not an Atlassian application, but it publishes OAuth 2.0 metadata: a custom provider.
+      ...(found.kind === null && found.oauth2.metadata !== null ? { kind: 'custom' as const } : {}),
+      // Below the minimum version OAuth 2.0 cannot be chosen: an outgoing-only link is what is left.
+      ...(found.oauth2.supported === false ? { authKind: 'none' as const } : {}),
       ...(found.name !== null && current.name === '' ? { name: found.name } : {}),
     }));
     return found;
@@ -50,6 +60,7 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
       applicationUrl: draft.applicationUrl,
       ...(draft.displayUrl.trim() === '' ? {} : { displayUrl: draft.displayUrl.trim() }),
       authKind: draft.authKind,
+      ...(draft.authKind === 'none' ? {} : { outgoing: { ...draft.outgoing, ...(draft.kind === 'custom' ? inputFromDraft(draft.provider) : {}) } }),
     });
     setLink(created);
     const after = stepsFor(draft.authKind, draft.kind, created);
@@ -69,8 +80,22 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
           onCancel={() => navigate({ screen: 'links' })}
         />
       )}
-      {step === 'kind' && <KindStep draft={draft} onDraft={onDraft} probe={probe} probeError={probing.error} onNext={next} onBack={() => setStep('url')} />}
-      {step === 'review' && <ReviewStep draft={draft} creating={create.busy} error={create.error} onCreate={() => void create.run()} onBack={() => setStep('kind')} />}
+      {step === 'kind' && (
+        <KindStep
+          draft={draft}
+          onDraft={onDraft}
+          probe={probe}
+          probeError={probing.error}
+          onNext={next}
+          onBack={() => setStep('url')}
+          notice={<DuplicateLinkWarning existing={existing} navigate={navigate} />}
+        />
+      )}
+      {step === 'review' && (
+        <ReviewStep draft={draft} probe={probe} creating={create.busy} error={create.error} onCreate={() => void create.run()} onBack={() => setStep('kind')}>
+          <DuplicateLinkWarning existing={existing} navigate={navigate} />
+        </ReviewStep>
+      )}
       {step === 'incoming' && link !== undefined && <IncomingStep link={link} onLink={setLink} onNext={next} />}
       {step === 'outgoing' && link !== undefined && <OutgoingStep link={link} onLink={setLink} onNext={next} />}
       {step === 'authorize' && link !== undefined && <AuthorizeStep link={link} onNext={next} />}

@@ -1,13 +1,14 @@
 import { useState } from 'react';
-import { REMOTE_PRESETS, type ForgeLinkView } from '../../../../../contract';
+import { REMOTE_PRESETS, type ForgeLinkView, type OutgoingPatch } from '../../../../../contract';
 import { call } from '../../api';
 import { Banner } from '../../components/Banner';
 import { CopyValue } from '../../components/CopyValue';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { ScopePicker } from '../../components/ScopePicker';
 import { TextField } from '../../components/TextField';
 import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
+import { ScopesField } from '../../link/ScopesField';
+import { OUTGOING_SECTIONS } from './outgoing-sections';
 
 /**
  * Outgoing: the redirect URL to register in the remote, then the client ID and secret the remote
@@ -18,8 +19,9 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
   const [clientId, setClientId] = useState(link.outgoing.clientId ?? '');
   const [clientSecret, setClientSecret] = useState('');
   const [scopes, setScopes] = useState<string[]>(link.outgoing.scopes.length > 0 ? link.outgoing.scopes : [...preset.defaultScopes]);
-  const [authorizationEndpoint, setAuthorizationEndpoint] = useState('');
-  const [tokenEndpoint, setTokenEndpoint] = useState('');
+  // What a kind's own section adds (an Entra secret's expiry, ...).
+  const [extra, setExtra] = useState<Partial<OutgoingPatch>>({});
+  const sections = OUTGOING_SECTIONS[link.remoteKind] ?? {};
   const save = useAction(async () => {
     const updated = await call('updateLink', {
       id: link.id,
@@ -29,7 +31,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
           clientId: clientId.trim(),
           clientSecret,
           scopes,
-          ...(preset.endpoints === null ? { authorizationEndpoint, tokenEndpoint } : {}),
+          ...extra,
         },
       },
     });
@@ -54,6 +56,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
           Check the connector's CONNECTOR_PUBLIC_URL; the redirect URL is that URL followed by /oauth/callback.
         </Banner>
       )}
+      {sections.redirect !== undefined && <sections.redirect redirectUri={link.outgoing.redirectUri} />}
       <h3>2. Enter the client ID and secret {preset.label} shows</h3>
       <TextField label="Client ID" value={clientId} onChange={setClientId} required error={fieldError(save.error, 'changes.outgoing.clientId')} />
       <TextField
@@ -65,13 +68,8 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
         error={fieldError(save.error, 'changes.outgoing.clientSecret')}
         help="Write-only: it goes to the connector, which keeps it encrypted; this site keeps only its last 4 characters."
       />
-      {preset.endpoints === null && (
-        <>
-          <TextField label="Authorization endpoint" type="url" value={authorizationEndpoint} onChange={setAuthorizationEndpoint} required />
-          <TextField label="Token endpoint" type="url" value={tokenEndpoint} onChange={setTokenEndpoint} required />
-        </>
-      )}
-      {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={preset.scopes} value={scopes} onChange={setScopes} />}
+      {sections.secret !== undefined && <sections.secret link={link} clientSecret={clientSecret} extra={extra} onExtra={(changes) => setExtra((current) => ({ ...current, ...changes }))} error={save.error} />}
+      <ScopesField kind={link.remoteKind} value={scopes} onChange={setScopes} error={fieldError(save.error, 'changes.outgoing.scopes')} />
       <ErrorBanner error={save.error} />
       <div className="actions">
         <button type="submit" className="btn primary" disabled={save.busy || clientId.trim() === '' || clientSecret === ''}>

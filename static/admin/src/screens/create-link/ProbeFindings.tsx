@@ -29,6 +29,13 @@ export function ProbeFindings(props: { probe: ProbeResult | undefined; error: un
           )}
           {probe.oauth2.supported === null && <p>Its version does not say whether it supports OAuth 2.0 application links.</p>}
         </Banner>
+      ) : probe.oauth2.metadata !== null ? (
+        <Banner tone="success" title="Found an OAuth 2.0 authorization server">
+          <p>
+            It publishes its metadata{probe.oauth2.metadata.issuer === null ? '' : ` (issuer ${probe.oauth2.metadata.issuer})`}: Custom OAuth 2.0 provider is selected below, with its
+            endpoints filled in.
+          </p>
+        </Banner>
       ) : (
         <Banner tone="warning" title={probe.message}>
           {probe.hint} <span className="subtlest">Code: {probe.code}</span>

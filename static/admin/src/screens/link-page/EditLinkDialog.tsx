@@ -4,10 +4,12 @@ import { call } from '../../api';
 import { Banner } from '../../components/Banner';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { ScopePicker } from '../../components/ScopePicker';
 import { TextField } from '../../components/TextField';
 import { useAction } from '../../hooks/useAction';
+import { EntraSecretFields } from '../../link/EntraSecretFields';
 import { AUTH_LABELS } from '../../link/labels';
+import { ScopesField } from '../../link/ScopesField';
+import { useVersionBlock } from '../../link/useVersionBlock';
 
 /**
  * Name, authentication and the outgoing credentials. The dialog is mounted when it opens and keeps
@@ -24,6 +26,10 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
   const [clientSecret, setClientSecret] = useState('');
   const [scopes, setScopes] = useState<string[]>(link.outgoing.scopes);
   const [authKind, setAuthKind] = useState(link.authKind);
+  // A new Entra secret comes with its own expiry; without one the old date is forgotten.
+  const [secretExpiresAt, setSecretExpiresAt] = useState('');
+  // An outgoing-only link to a version without OAuth 2.0 links cannot be given OAuth 2.0.
+  const versionBlocked = useVersionBlock(link, authKind);
   const save = useAction(async () => {
     const updated = await call('updateLink', {
       id: link.id,
@@ -31,7 +37,7 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
       changes: {
         name,
         ...(authKind !== link.authKind ? { authKind } : {}),
-        ...(authKind === 'none' ? {} : { outgoing: { ...(clientId.trim() === '' ? {} : { clientId: clientId.trim() }), ...(clientSecret === '' ? {} : { clientSecret }), scopes } }),
+        ...(authKind === 'none' ? {} : { outgoing: { ...(clientId.trim() === '' ? {} : { clientId: clientId.trim() }), ...(clientSecret === '' ? {} : { clientSecret, ...(secretExpiresAt === '' ? {} : { secretExpiresAt }) }), scopes } }),
       },
     });
     setClientSecret('');
@@ -56,16 +62,22 @@ export function EditLinkDialog({ open, link: current, onClose, onLink }: { open:
           </select>
         </div>
         {authKind === 'oauth2-impersonation' && <Banner tone="warning" title="Both applications must share a user base" />}
+        {versionBlocked !== null && (
+          <Banner tone="error" title="OAuth 2.0 is not available at this version">
+            {versionBlocked}
+          </Banner>
+        )}
         {authKind !== 'none' && (
           <>
             <TextField label="Outgoing client ID" value={clientId} onChange={setClientId} />
             <TextField label="New outgoing client secret" type="password" value={clientSecret} onChange={setClientSecret} help="Leave empty to keep the current secret." />
-            {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={preset.scopes} value={scopes} onChange={setScopes} />}
+            {link.remoteKind === 'microsoft' && clientSecret !== '' && <EntraSecretFields clientSecret={clientSecret} expiresAt={secretExpiresAt} onExpiresAt={setSecretExpiresAt} />}
+            <ScopesField kind={link.remoteKind} value={scopes} onChange={setScopes} />
           </>
         )}
         <ErrorBanner error={save.error} />
         <div className="actions">
-          <button type="submit" className="btn primary" disabled={save.busy}>
+          <button type="submit" className="btn primary" disabled={save.busy || versionBlocked !== null}>
             Save
           </button>
           <button type="button" className="btn subtle" onClick={onClose}>

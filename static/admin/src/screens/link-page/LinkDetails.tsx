@@ -12,6 +12,7 @@ import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
 import { LinkOverview } from './LinkOverview';
+import { ProviderPanel, hasProviderSettings } from './ProviderPanel';
 import { RelocateLinkDialog } from './RelocateLinkDialog';
 
 /** A loaded link: what it is, what can be done to it, the credential exchange, the last test and its history. */
@@ -59,6 +60,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
 
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
+      {hasProviderSettings(link) && <ProviderPanel link={link} onLink={onLink} />}
 
       <h2>Last test</h2>
       {link.lastTest === null ? <p className="subtle">Not tested yet.</p> : <TestResultView result={link.lastTest} />}
