@@ -100,7 +100,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Client secrets stored before they were bound to their token endpoint's origin get bound once.
   await bindLegacySecrets({ store: deps.store, vault: deps.vault });
   const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
-  const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
@@ -111,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
     ...deps.credentials,
   });
+  const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now, revocation: credentials });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const tester = new ConnectionTester({
     http: outbound,
