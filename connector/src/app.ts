@@ -147,6 +147,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const openapi = buildOpenApi(routes, { version: CONNECTOR_VERSION, serverUrl: deps.config.publicUrl });
   app.get('/openapi.json', async () => openapi);
 
-  registerMetricsRoute(app, metrics);
+  registerMetricsRoute(app, metrics, { token: deps.config.metricsToken });
   return app;
 }
