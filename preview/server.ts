@@ -12,10 +12,12 @@ import type { AppDependencies } from '../src/app/app-dependencies';
 import { buildForgeApp } from '../src/app/forge-app';
 import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client/connector-client';
 import type { Logger } from '../src/logger';
+import { jiraUserDirectory } from '../src/users/user-directory';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
+import { previewJiraUsers } from './jira-users';
 import {
   INVOKE_BODY_LIMIT_BYTES,
   RefusedRequest,
@@ -37,6 +39,9 @@ import {
  * newcomer can link to it; until then link to any Data Center the connector can reach.
  */
 
+
+/** The display name Jira's user API gives the preview's one user. */
+export const PREVIEW_ADMIN_NAME = 'Preview Admin';
 export interface PreviewOptions {
   /** Where kvs, the connector's SQLite database and the local Forge identity are kept. */
   dataDir: string;
@@ -143,6 +148,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       connector: httpConnectorClient(invoker),
       // The preview's one user administers the preview site.
       adminCheck: { isJiraAdministrator: async () => true },
+      // ...and Jira's user API knows them by name.
+      users: jiraUserDirectory(previewJiraUsers({ [identity.accountId]: PREVIEW_ADMIN_NAME }), { now: () => new Date(), logger }),
       webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
       now: () => new Date(),
       logger,
