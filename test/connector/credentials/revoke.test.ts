@@ -15,6 +15,8 @@ import { authorize, createLink, startConnector, type Clock } from './lifecycle-s
 describe('revoking tokens at the remote', () => {
   let oidc: OidcServer;
   let c: TestConnector;
+  /** A connector whose provider calls give up after 300 ms, for the remote that hangs. */
+  let quick: TestConnector;
   let hanging: Server;
   let hangingUrl: string;
   const clock: Clock = { t: Date.now() };
@@ -30,11 +32,16 @@ describe('revoking tokens at the remote', () => {
     hanging = createServer(() => undefined);
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
-    c = await startConnector('sqlite', clock, { credentials: { now: () => clock.t, providerTimeoutMs: 300 } });
+    // Generous for the real server (a loaded machine must not turn a revocation into TIMEOUT).
+    c = await startConnector('sqlite', clock, { credentials: { now: () => clock.t, providerTimeoutMs: 10_000 } });
+    // Every name resolves to 127.0.0.1 here: a public-looking host that points inside.
+    quick = await startConnector('sqlite', clock, { credentials: { now: () => clock.t, providerTimeoutMs: 300 }, discovery: { resolve: async () => [{ address: '127.0.0.1', family: 4 }] } });
   });
   afterAll(async () => {
     expect(c.watch.leaks()).toEqual([]);
+    expect(quick.watch.leaks()).toEqual([]);
     await c.close();
+    await quick.close();
     hanging.closeAllConnections();
     await new Promise<void>((resolve) => hanging.close(() => resolve()));
     await oidc.stop();
@@ -145,9 +152,9 @@ describe('revoking tokens at the remote', () => {
   });
 
   it('never waits on a revocation endpoint that hangs: each request gives up at its limit, and the link and tokens are gone', async () => {
-    const { linkId, subject } = await linkWithStoredTokens(`${hangingUrl}/rest/oauth2/latest/token`, `${hangingUrl}/rest/oauth2/latest/revoke`);
+    const { linkId, subject } = await linkWithStoredTokens(quick, `${hangingUrl}/rest/oauth2/latest/token`, `${hangingUrl}/rest/oauth2/latest/revoke`);
     const started = Date.now();
-    const res = await c.request({ method: 'DELETE', url: `/v1/links/${linkId}`, headers: { prefer: 'return=representation' } });
+    const res = await quick.request({ method: 'DELETE', url: `/v1/links/${linkId}`, headers: { prefer: 'return=representation' } });
     const elapsed = Date.now() - started;
     const { revocation } = DeleteLinkAnswerSchema.parse(res.json());
     expect(revocation?.own?.tokens.map((t) => [t.token, t.outcome, t.code])).toEqual([
@@ -156,13 +163,13 @@ describe('revoking tokens at the remote', () => {
     ]);
     expect(revocation?.own?.tokens[0]?.message).toMatch(/did not answer within 300 ms/);
     expect(elapsed).toBeLessThan(10_000);
-    expect(await c.store.tokens.get(linkId, subject)).toBeUndefined();
-    expect((await c.request({ method: 'GET', url: `/v1/links/${linkId}` })).statusCode).toBe(404);
+    expect(await quick.store.tokens.get(linkId, subject)).toBeUndefined();
+    expect((await quick.request({ method: 'GET', url: `/v1/links/${linkId}` })).statusCode).toBe(404);
   });
 
   it('does not send the client secret to a revocation endpoint on another origin than the token endpoint', async () => {
-    const { linkId } = await linkWithStoredTokens(oidc.tokenEndpoint, `${hangingUrl}/revoke`);
-    const res = await c.request({ method: 'DELETE', url: `/v1/links/${linkId}`, headers: { prefer: 'return=representation' } });
+    const { linkId } = await linkWithStoredTokens(quick, oidc.tokenEndpoint, `${hangingUrl}/revoke`);
+    const res = await quick.request({ method: 'DELETE', url: `/v1/links/${linkId}`, headers: { prefer: 'return=representation' } });
     const { revocation } = DeleteLinkAnswerSchema.parse(res.json());
     expect(revocation?.own?.tokens.map((t) => [t.outcome, t.code])).toEqual([
       ['failed', 'REVOCATION_ORIGIN_DIFFERS'],
@@ -170,8 +177,20 @@ describe('revoking tokens at the remote', () => {
     ]);
   });
 
+  it('refuses a revocation endpoint whose public name resolves to a private address, and deletes the tokens anyway', async () => {
+    const port = new URL(hangingUrl).port;
+    const { linkId } = await linkWithStoredTokens(quick, `https://rebind.example.com:${port}/rest/oauth2/latest/token`, `https://rebind.example.com:${port}/rest/oauth2/latest/revoke`);
+    const res = await quick.request({ method: 'DELETE', url: `/v1/links/${linkId}`, headers: { prefer: 'return=representation' } });
+    const { revocation } = DeleteLinkAnswerSchema.parse(res.json());
+    expect(revocation?.own?.tokens.map((t) => [t.outcome, t.code])).toEqual([
+      ['failed', 'HOST_NOT_ALLOWED'],
+      ['failed', 'HOST_NOT_ALLOWED'],
+    ]);
+    expect(await quick.store.tokens.listForLink(linkId)).toEqual([]);
+  });
+
   /** A link whose own credential holds tokens written straight to the store (the remote never issued them). */
-  async function linkWithStoredTokens(tokenEndpoint: string, revocationEndpoint: string): Promise<{ linkId: string; subject: string }> {
+  async function linkWithStoredTokens(c: TestConnector, tokenEndpoint: string, revocationEndpoint: string): Promise<{ linkId: string; subject: string }> {
     const linkId = await createLink(c, oidc, 'post', {
       outgoing: { clientId: 'client-x', clientSecret: 'client-x-secret-0123456789abcdef', scopes: ['READ'], authorizationEndpoint: tokenEndpoint, tokenEndpoint, revocationEndpoint },
     });
