@@ -16,6 +16,12 @@ export const REVOCATION_CALL_TIMEOUT_MS = 5_000;
 export const LINK_REVOCATION_DEADLINE_MS = 10_000;
 /** Revocation requests in flight at once for one link (impersonating links hold one credential per user). */
 const CONCURRENCY = 4;
+/**
+ * The most credentials of one link whose tokens are read and sent for revocation: at 4 in flight
+ * and a 10 s deadline, more could not be asked anyway, and reading 100,000 users' tokens would
+ * hold the delete up. The rest are deleted here and reported as not revoked (`NOT_ATTEMPTED`).
+ */
+export const MAX_REVOKED_CREDENTIALS = 200;
 
 export interface CredentialRevokerDeps {
   store: Store;
@@ -24,6 +30,7 @@ export interface CredentialRevokerDeps {
   logger: Logger;
   callTimeoutMs?: number;
   deadlineMs?: number;
+  maxCredentials?: number;
 }
 
 type TokenKind = TokenRevocation['token'];
@@ -73,7 +80,14 @@ export class CredentialRevoker {
    */
   async revokeLinkAround(link: LinkRecord, remove: () => Promise<void>): Promise<LinkRevocationReport> {
     const deadline = Date.now() + (this.deps.deadlineMs ?? LINK_REVOCATION_DEADLINE_MS);
-    const records = await this.deps.store.tokens.listForLink(link.id);
+    const all = await this.deps.store.tokens.listForLink(link.id);
+    // The link's own credential first, then users' up to the cap.
+    const ordered = [...all.filter((r) => r.subject === ''), ...all.filter((r) => r.subject !== '')];
+    const records = ordered.slice(0, this.deps.maxCredentials ?? MAX_REVOKED_CREDENTIALS);
+    const skipped = ordered.slice(records.length).map((r): CredentialRevocation => ({
+      subject: r.subject,
+      tokens: [{ token: 'access_token', outcome: 'failed', code: 'NOT_ATTEMPTED', message: 'Not sent: too many credentials to revoke within the delete.' }],
+    }));
     const opened: OpenedCredential[] = [];
     for (const record of records) {
       const stored = await this.deps.store.tokens.get(link.id, record.subject);
@@ -81,7 +95,8 @@ export class CredentialRevoker {
     }
     const revoker = opened.length === 0 ? null : await this.revokerFor(link);
     await remove();
-    const results = revoker === null ? [] : await inPool(opened, CONCURRENCY, (credential) => this.revokeOpened(revoker, credential, deadline));
+    const revoked = revoker === null ? [] : await inPool(opened, CONCURRENCY, (credential) => this.revokeOpened(revoker, credential, deadline));
+    const results = [...revoked, ...skipped];
     const own = results.find((r) => r.subject === '') ?? null;
     const users = results.filter((r) => r.subject !== '');
     const notRevoked = users.filter((r) => r.tokens.some((t) => t.outcome !== 'revoked'));

@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteLinkAnswerSchema, LinkViewSchema } from '../../../contract';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, tokenOwnerId } from '../../../connector/src/storage/store';
+import { OAuthClientFactory } from '../../../connector/src/credentials/client-factory';
+import { CredentialRevoker } from '../../../connector/src/credentials/revoke';
+import { createLogger } from '../../../connector/src/observability/logger';
+import { UrlPolicy } from '../../../connector/src/outbound/url-policy';
 import type { TestConnector } from '../../helpers/connector-app';
 import { startOidcServer, type OidcServer } from '../../helpers/oidc-server';
 import { authorize, createLink, startConnector, type Clock } from './lifecycle-steps';
@@ -189,19 +193,33 @@ describe('revoking tokens at the remote', () => {
     expect(await quick.store.tokens.listForLink(linkId)).toEqual([]);
   });
 
+  it('sends at most the cap of credentials for revocation (own first), deletes all, and reports the rest as not attempted', async () => {
+    const { linkId } = await linkWithStoredTokens(quick, oidc.tokenEndpoint, oidc.revocationEndpoint, ['', 'alice', 'bob']);
+    const clients = new OAuthClientFactory({ store: quick.store, vault: quick.vault, policy: new UrlPolicy(['127.0.0.1']), redirectUri: 'http://127.0.0.1:8787/oauth/callback', now: Date.now });
+    const revoker = new CredentialRevoker({ store: quick.store, vault: quick.vault, clients, logger: createLogger('silent'), maxCredentials: 2 });
+    const link = (await quick.store.links.get(linkId))!;
+    // The sandbox does not know client-x: each revocation is refused as invalid_client, quickly.
+    const report = await revoker.revokeLinkAround(link, async () => void (await quick.store.links.delete(linkId)));
+    expect(report.own?.tokens.map((t) => t.code)).toEqual(['INVALID_CLIENT', 'INVALID_CLIENT']);
+    expect(report.users).toEqual({ credentials: 2, revoked: 0, notRevoked: 2, codes: ['INVALID_CLIENT', 'NOT_ATTEMPTED'] });
+    expect(await quick.store.tokens.listForLink(linkId)).toEqual([]);
+  });
+
   /** A link whose own credential holds tokens written straight to the store (the remote never issued them). */
-  async function linkWithStoredTokens(c: TestConnector, tokenEndpoint: string, revocationEndpoint: string): Promise<{ linkId: string; subject: string }> {
+  async function linkWithStoredTokens(c: TestConnector, tokenEndpoint: string, revocationEndpoint: string, subjects: string[] = ['']): Promise<{ linkId: string; subject: string }> {
     const linkId = await createLink(c, oidc, 'post', {
       outgoing: { clientId: 'client-x', clientSecret: 'client-x-secret-0123456789abcdef', scopes: ['READ'], authorizationEndpoint: tokenEndpoint, tokenEndpoint, revocationEndpoint },
     });
     c.watch.secret('client-x-secret-0123456789abcdef');
-    const owner = tokenOwnerId(linkId, '');
     const now = new Date(clock.t).toISOString();
     const later = new Date(clock.t + 3600_000).toISOString();
-    await c.store.tokens.save(
-      { linkId, subject: '', tokenType: 'Bearer', scopes: ['READ'], obtainedAt: now, expiresAt: later, refreshAt: later, hasRefreshToken: true, state: 'valid', failureCount: 0, nextAttemptAt: null, lastErrorCode: null, updatedAt: now },
-      { accessToken: await c.vault.seal(owner, ACCESS_TOKEN_FIELD, 'stored-access-token-0123456789'), refreshToken: await c.vault.seal(owner, REFRESH_TOKEN_FIELD, 'stored-refresh-token-0123456789') },
-    );
+    for (const subject of subjects) {
+      const owner = tokenOwnerId(linkId, subject);
+      await c.store.tokens.save(
+        { linkId, subject, tokenType: 'Bearer', scopes: ['READ'], obtainedAt: now, expiresAt: later, refreshAt: later, hasRefreshToken: true, state: 'valid', failureCount: 0, nextAttemptAt: null, lastErrorCode: null, updatedAt: now },
+        { accessToken: await c.vault.seal(owner, ACCESS_TOKEN_FIELD, 'stored-access-token-0123456789'), refreshToken: await c.vault.seal(owner, REFRESH_TOKEN_FIELD, 'stored-refresh-token-0123456789') },
+      );
+    }
     c.watch.secret('stored-access-token-0123456789');
     c.watch.secret('stored-refresh-token-0123456789');
     return { linkId, subject: '' };
