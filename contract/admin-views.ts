@@ -6,6 +6,7 @@ import { IncomingViewSchema } from './incoming';
 import { AuthKindSchema, CredentialSummarySchema, LinkStatusSchema, SecretFingerprintSchema } from './links';
 import { OutgoingProviderViewSchema } from './provider-settings';
 import { RemoteKindSchema } from './remotes';
+import { LinkRevocationReportSchema } from './revocation';
 
 /** What the resolvers answer the admin page: the link as this site sees it, pages of links, the connector's state. */
 
@@ -84,6 +85,13 @@ export const DeleteLinkResultSchema = z.object({
   connector: z.enum(['deleted', 'already-gone', 'not-deleted']),
   /** The remote application's half cannot be removed from here: what the remote's admin must check. */
   remote: z.object({ removed: z.literal(false), whatToCheck: z.array(z.string()) }),
+  /** What stopped working at once, item by item (issue 14.8). */
+  revocation: z.object({
+    /** The connector's tokens at the remote's revocation endpoint; null when the connector did not report (not reached, older release). */
+    connectorTokens: LinkRevocationReportSchema.nullable(),
+    /** This site's incoming client IDs deleted with the link: every token they issued is refused from now on. */
+    incomingClients: z.array(z.string()),
+  }),
 });
 export type DeleteLinkResult = z.infer<typeof DeleteLinkResultSchema>;
 

@@ -36,5 +36,12 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
-export const AuditPageSchema = z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });
+/** An entry as the admin page shows it: with the actor's name, resolved through Jira when it is read. */
+export const AuditEntryViewSchema = AuditEntrySchema.extend({
+  /** The actor's display name from Jira's user API; null when Jira did not tell (the page shows the account ID). */
+  actorDisplayName: z.string().nullable(),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
+
+export const AuditPageSchema = z.object({ items: z.array(AuditEntryViewSchema), nextCursor: z.string().nullable() });
 export type AuditPage = z.infer<typeof AuditPageSchema>;

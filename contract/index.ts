@@ -19,3 +19,4 @@ export * from './resolvers';
 export * from './secret-fingerprint';
 export * from './health';
 export * from './provider-settings';
+export * from './revocation';

@@ -14,8 +14,8 @@ export function framePage(options: { surface: PreviewSurface; user: PreviewUser;
   const users = PREVIEW_USERS.map((u) => `<a href="${query({ as: u.key })}" aria-current="${u.key === user.key ? 'page' : 'false'}">${u.displayName}</a>`).join(' / ');
   const sidebar =
     surface.extensionType === 'jira:adminPage'
-      ? `<aside aria-label="Jira settings"><h2>Apps</h2><div>Explore more apps</div><div>Manage your apps</div>
-  <h2>Integrations</h2><div class="current" aria-current="page">${title}</div><div>Application links (legacy)</div></aside>`
+      ? `<aside aria-label="Jira settings"><h2>Apps</h2>${jiraPage('Explore more apps')}${jiraPage('Manage your apps')}
+  <h2>Integrations</h2><div class="current" aria-current="page">${title}</div>${jiraPage('Application links (legacy)')}</aside>`
       : `<aside aria-label="${surface.place}"><h2>${surface.place}</h2><div class="current" aria-current="page">${title}</div></aside>`;
   const dark = options.theme === 'dark';
   const bg = dark ? '#1d2125' : '#ffffff';
@@ -33,6 +33,8 @@ export function framePage(options: { surface: PreviewSurface; user: PreviewUser;
   aside{background:${side};border-right:1px solid ${border};padding:16px;font-size:13px}
   aside h2{font-size:11px;text-transform:uppercase;margin:16px 0 8px;opacity:.7}
   aside div{padding:6px 8px;border-radius:3px}
+  aside div.jira-page{opacity:.6;cursor:not-allowed}
+  aside div.jira-page small{display:block;font-size:11px}
   aside div.current{background:${dark ? '#1c2b41' : '#e9f2ff'};color:${dark ? '#579dff' : '#0c66e4'};font-weight:600}
   iframe{border:0;width:100%;height:100%;background:${bg}}
 </style></head>
@@ -43,6 +45,14 @@ export function framePage(options: { surface: PreviewSurface; user: PreviewUser;
 ${sidebar}
 <iframe id="forge-app" title="${title}" src="/app/index.html${query({})}"></iframe>
 </body></html>`;
+}
+
+/**
+ * A sidebar entry that is Jira's own page, drawn so the frame looks like Jira's settings: the
+ * preview does not have it, and says so instead of offering an entry that does nothing when clicked.
+ */
+function jiraPage(label: string): string {
+  return `<div class="jira-page" aria-disabled="true" title="${label} is Jira's own page, not part of this app: it is not in the local preview">${label}<small>Jira's own page · not in the preview</small></div>`;
 }
 
 /**

@@ -12,12 +12,14 @@ import type { AppDependencies } from '../src/app/app-dependencies';
 import { buildForgeApp } from '../src/app/forge-app';
 import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client/connector-client';
 import type { Logger } from '../src/logger';
+import { jiraUserDirectory } from '../src/users/user-directory';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
 import { previewSurface, type PreviewSurface } from './surfaces';
-import { currentPreviewUser, invokingUser, previewUser, type PreviewUser } from './users';
+import { currentPreviewUser, invokingUser, PREVIEW_USERS, previewUser, type PreviewUser } from './users';
+import { previewJiraUsers } from './jira-users';
 import {
   INVOKE_BODY_LIMIT_BYTES,
   RefusedRequest,
@@ -38,6 +40,9 @@ import {
  * TODO(issue 4): start the sandbox Data Center (sandbox/) here too, once it exists, so that a
  * newcomer can link to it; until then link to any Data Center the connector can reach.
  */
+
+/** The display name Jira's user API gives the preview's administrator. */
+export const PREVIEW_ADMIN_NAME = PREVIEW_USERS[0]!.displayName;
 
 export interface PreviewOptions {
   /** Where kvs, the connector's SQLite database and the local Forge identity are kept. */
@@ -145,6 +150,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       connector: httpConnectorClient(invoker),
       // Only the preview's administrator administers the preview site.
       adminCheck: { isJiraAdministrator: async () => currentPreviewUser().admin },
+      // ...and Jira's user API knows them by name.
+      users: jiraUserDirectory(previewJiraUsers(Object.fromEntries(PREVIEW_USERS.map((user) => [user.accountId, user.displayName]))), { now: () => new Date(), logger }),
       webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
       now: () => new Date(),
       logger,

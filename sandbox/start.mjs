@@ -11,20 +11,50 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { startDcServer } from './dc-server.mjs';
 
-const { values } = parseArgs({
-  options: {
-    kind: { type: 'string', default: 'jira' },
-    version: { type: 'string' },
-    'display-url': { type: 'string' },
-    'skew-seconds': { type: 'string', default: '0' },
-    port: { type: 'string', default: '0' },
-    context: { type: 'string', default: '' },
-    'redirect-uri': { type: 'string', default: 'http://127.0.0.1:8787/oauth/callback' },
-  },
-});
+const USAGE = `Usage: node sandbox/start.mjs [options]
 
+Starts a local stand-in for a Data Center product: its applinks manifest, an OAuth 2.0 provider at
+{context}/rest/oauth2/latest/{authorize,token,revoke}, a sign-in page (any name) and one protected API.
+Prints its URL and a client ID and secret generated for this run.
+
+Options:
+  --kind KIND            jira | confluence | bitbucket | bamboo | crowd (default jira)
+  --version VERSION      the version the manifest reports (default: the kind's first with OAuth 2.0 links)
+  --display-url URL      a display URL that differs from the base URL
+  --skew-seconds N       the clock skew its Date header shows (default 0)
+  --port N               the port to listen on (default 0: a free one)
+  --context PATH         a context path such as /jira (default none)
+  --redirect-uri URL     the redirect URI its client accepts (default http://127.0.0.1:8787/oauth/callback)
+  -h, --help             print this and exit
+`;
+
+const OPTIONS = {
+  kind: { type: 'string', default: 'jira' },
+  version: { type: 'string' },
+  'display-url': { type: 'string' },
+  'skew-seconds': { type: 'string', default: '0' },
+  port: { type: 'string', default: '0' },
+  context: { type: 'string', default: '' },
+  'redirect-uri': { type: 'string', default: 'http://127.0.0.1:8787/oauth/callback' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+let values;
+try {
+  ({ values } = parseArgs({ options: OPTIONS }));
+} catch (error) {
+  // An unknown or malformed option: say which, then how to call it, instead of a stack trace.
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+// Loaded after the options are read: --help answers at once, without starting oidc-provider.
+const { startDcServer } = await import('./dc-server.mjs');
 const context = values.context.replace(/\/+$/, '');
 const client = { client_id: `sandbox-${randomBytes(4).toString('hex')}`, client_secret: randomBytes(24).toString('base64url') };
 const dc = await startDcServer({

@@ -103,7 +103,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Client secrets stored before they were bound to their token endpoint's origin get bound once.
   await bindLegacySecrets({ store: deps.store, vault: deps.vault });
   const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
-  const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
@@ -114,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
     ...deps.credentials,
   });
+  const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now, revocation: credentials });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const tester = new ConnectionTester({
     http: outbound,
@@ -150,6 +150,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const openapi = buildOpenApi(routes, { version: CONNECTOR_VERSION, serverUrl: deps.config.publicUrl });
   app.get('/openapi.json', async () => openapi);
 
-  registerMetricsRoute(app, metrics);
+  registerMetricsRoute(app, metrics, { token: deps.config.metricsToken });
   return app;
 }

@@ -16,6 +16,11 @@ export interface ConnectorConfig {
   masterKey: string | undefined;
   publicUrl: string;
   adminToken: string | undefined;
+  /**
+   * Bearer token that `/metrics` requires when set (a Prometheus scrape credential, apart from the
+   * operator's); unset, `/metrics` answers anyone who can reach the port.
+   */
+  metricsToken: string | undefined;
   allowedHosts: string[];
   forgeAppId: string | undefined;
   forgeJwksUrl: string;
@@ -41,7 +46,7 @@ export function redirectUriOf(config: Pick<ConnectorConfig, 'publicUrl'>): strin
 export const DEFAULT_FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
 
 /** Variables whose values must never appear in an error message. */
-const SECRET_VARIABLES = new Set(['CONNECTOR_MASTER_KEY', 'CONNECTOR_ADMIN_TOKEN', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['CONNECTOR_MASTER_KEY', 'CONNECTOR_ADMIN_TOKEN', 'CONNECTOR_METRICS_TOKEN', 'DATABASE_URL']);
 
 const optionalText = z
   .string()
@@ -79,6 +84,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   CONNECTOR_ADMIN_TOKEN: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional()),
+  CONNECTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be a bearer token (letters, digits and -._~+/ only)').optional()),
   CONNECTOR_ALLOWED_HOSTS: optionalText.transform((v, ctx) => {
     const hosts = (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
     for (const host of hosts) {
@@ -136,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     masterKey: e.CONNECTOR_MASTER_KEY,
     publicUrl: (e.CONNECTOR_PUBLIC_URL ?? `http://${shownHost}:${e.CONNECTOR_PORT}`).replace(/\/+$/, ''),
     adminToken: e.CONNECTOR_ADMIN_TOKEN,
+    metricsToken: e.CONNECTOR_METRICS_TOKEN,
     allowedHosts: e.CONNECTOR_ALLOWED_HOSTS,
     forgeAppId: e.FORGE_APP_ID,
     forgeJwksUrl: e.FORGE_JWKS_URL ?? DEFAULT_FORGE_JWKS_URL,

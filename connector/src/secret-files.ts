@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
  * `$CREDENTIALS_DIRECTORY`), and so do Docker and Kubernetes secrets; an `Environment=` line would
  * leave the secret in the unit file and in `systemctl show`.
  */
-export const SECRET_FILE_VARIABLES = ['CONNECTOR_MASTER_KEY', 'CONNECTOR_ADMIN_TOKEN', 'DATABASE_URL'] as const;
+export const SECRET_FILE_VARIABLES = ['CONNECTOR_MASTER_KEY', 'CONNECTOR_ADMIN_TOKEN', 'CONNECTOR_METRICS_TOKEN', 'DATABASE_URL'] as const;
 
 export interface SecretFilesResult {
   /** The environment with each `<NAME>_FILE` replaced by `<NAME>` holding the file's content. */

@@ -9,6 +9,8 @@ import type { Logger } from '../logger';
 import { AuditLog } from '../storage/audit-log';
 import type { KeyValueStore } from '../storage/key-value-store';
 import { LinkRepository } from '../storage/link-repository';
+import { AuditReader } from '../users/audit-reader';
+import type { UserDirectory } from '../users/user-directory';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
 
 /** Everything from outside that the app needs: Forge's services in production, substitutes in tests. */
@@ -19,6 +21,8 @@ export interface AppDependencies {
   webTriggers: WebTriggerUrls;
   now: () => Date;
   logger: Logger;
+  /** Display names of the audit log's actors (Jira's user API); absent, the page shows account IDs. */
+  users?: UserDirectory;
 }
 
 export interface AppServices {
@@ -26,6 +30,7 @@ export interface AppServices {
   incoming: IncomingCredentialService;
   connectorStatus: ConnectorStatusService;
   audit: AuditLog;
+  auditReader: AuditReader;
   clients: IncomingClients;
   tokens: TokenService;
 }
@@ -56,6 +61,7 @@ export function buildServices(deps: AppDependencies): AppServices {
     incoming,
     connectorStatus: new ConnectorStatusService({ connector: deps.connector, audit }),
     audit,
+    auditReader: new AuditReader(audit, deps.users),
     clients,
     tokens: new TokenService({ store: deps.store, clients, now: deps.now, logger: deps.logger }),
   };

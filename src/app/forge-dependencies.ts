@@ -5,6 +5,7 @@ import { httpConnectorClient } from '../connector-client/connector-client';
 import { forgeRemoteInvoker } from '../connector-client/forge-remote-invoker';
 import { consoleLogger } from '../logger';
 import { forgeKeyValueStore } from '../storage/forge-key-value-store';
+import { jiraUserDirectory } from '../users/user-directory';
 import { forgeWebTriggerUrls } from '../webtriggers/web-trigger-urls';
 import type { AppDependencies } from './app-dependencies';
 
@@ -18,5 +19,7 @@ export function forgeDependencies(): AppDependencies {
     webTriggers: forgeWebTriggerUrls(webTrigger),
     now: () => new Date(),
     logger: consoleLogger,
+    // As the administrator reading the log: Jira shows them the names they may see.
+    users: jiraUserDirectory((path) => asUser().requestJira(path), { now: () => new Date(), logger: consoleLogger }),
   };
 }

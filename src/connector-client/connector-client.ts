@@ -4,6 +4,8 @@ import {
   ErrorEnvelopeSchema,
   CredentialSummariesSchema,
   AuthorizeLinkResultSchema,
+  DeleteLinkAnswerSchema,
+  PREFER_REPORT,
   ForgeChannelStatusSchema,
   LinkViewSchema,
   ProbeResultSchema,
@@ -13,6 +15,7 @@ import {
   type CredentialSummary,
   type ForgeChannelStatus,
   type ForgeErrorCode,
+  type LinkRevocationReport,
   type LinkView,
   type ProbeInput,
   type ProbeResult,
@@ -32,8 +35,12 @@ export interface ConnectorClient {
   /** The credentials' state and expiry of these links (at most 500), by link id; links the connector lacks are absent. */
   credentialSummaries(ids: string[]): Promise<Map<string, CredentialSummary>>;
   updateLink(id: string, changes: UpdateLinkInput): Promise<LinkView>;
-  /** `already-gone` when the connector has no such link: deleting is then already done. */
-  deleteLink(id: string): Promise<'deleted' | 'already-gone'>;
+  /**
+   * `already-gone` when the connector has no such link: deleting is then already done. `revocation`:
+   * how the connector's tokens fared at the remote's revocation endpoint, null when the connector
+   * did not say (an older release answers 204).
+   */
+  deleteLink(id: string): Promise<{ outcome: 'deleted' | 'already-gone'; revocation: LinkRevocationReport | null }>;
   relocateLink(id: string, input: RelocateLinkInput): Promise<LinkView>;
   testConnection(id: string): Promise<TestConnectionResult>;
   /** Starts the outgoing link's authorization on the connector: the URL to open in the admin's browser. */
@@ -69,11 +76,11 @@ export class ConnectorError extends AppError {
 export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?: number } = {}): ConnectorClient {
   const timeoutMs = options.timeoutMs ?? CONNECTOR_TIMEOUT_MS;
 
-  async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T> | null): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T> | null, extraHeaders: Record<string, string> = {}): Promise<T> {
     let response: { status: number; text(): Promise<string> };
     let text: string;
     try {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const request = invoke({ path, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       response = await withTimeout(request, timeoutMs);
@@ -82,7 +89,7 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
       throw new ConnectorError('CONNECTOR_UNREACHABLE', undefined, undefined, [], { cause: error });
     }
     if (response.status >= 200 && response.status < 300) {
-      if (schema === null) return undefined as T;
+      if (schema === null || response.status === 204) return undefined as T;
       const parsed = schema.safeParse(parseJson(text));
       if (!parsed.success) throw new ConnectorError('CONNECTOR_ERROR', 'The connector answered in a shape this app does not understand: are both on the same release?', response.status, [], { cause: parsed.error });
       return parsed.data;
@@ -101,10 +108,11 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),
     deleteLink: async (id) => {
       try {
-        await call('DELETE', CONNECTOR_ROUTES.link(id), undefined, null);
-        return 'deleted';
+        // RFC 7240: ask for what was revoked; a connector without revocation answers 204 as before.
+        const answer = await call('DELETE', CONNECTOR_ROUTES.link(id), undefined, DeleteLinkAnswerSchema.optional(), { prefer: PREFER_REPORT });
+        return { outcome: 'deleted', revocation: answer?.revocation ?? null };
       } catch (error) {
-        if (error instanceof ConnectorError && error.code === 'CONNECTOR_LINK_MISSING') return 'already-gone';
+        if (error instanceof ConnectorError && error.code === 'CONNECTOR_LINK_MISSING') return { outcome: 'already-gone', revocation: null };
         throw error;
       }
     },

@@ -10,6 +10,7 @@ import {
   type ExchangeStepId,
   type ForgeLinkView,
   type LinkPage,
+  type LinkRevocationReport,
   type LinkSummary,
   type ManualExchangeStep,
   type TestConnectionResult,
@@ -157,8 +158,9 @@ export class LinkService {
   async delete(input: { id: string; force: boolean }, actor: Actor): Promise<DeleteLinkResult> {
     const record = await this.mustGet(input.id);
     let connector: DeleteLinkResult['connector'];
+    let connectorTokens: LinkRevocationReport | null = null;
     try {
-      connector = await this.deps.connector.deleteLink(record.id);
+      ({ outcome: connector, revocation: connectorTokens } = await this.deps.connector.deleteLink(record.id));
     } catch (error) {
       if (!input.force || !(error instanceof ConnectorError)) {
         if (error instanceof ConnectorError) {
@@ -175,7 +177,8 @@ export class LinkService {
     const retired = await this.deps.links.remove(record);
     for (const client of retired) await this.deps.clients.forget(client);
     await this.audit('link.deleted', actor, record, null);
-    return { deleted: true, connector, remote: { removed: false, whatToCheck: remoteCleanup(record, connector) } };
+    const revocation = { connectorTokens, incomingClients: retired.map((client) => client.clientId) };
+    return { deleted: true, connector, remote: { removed: false, whatToCheck: remoteCleanup(record, connector) }, revocation };
   }
 
   /**

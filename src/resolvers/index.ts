@@ -10,7 +10,7 @@ import { failure } from './envelope';
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
 export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
-  const { links, incoming, connectorStatus, audit } = services;
+  const { links, incoming, connectorStatus, auditReader } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
     getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
@@ -29,7 +29,7 @@ export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, se
     revokeIncomingClient: define(RESOLVERS.revokeIncomingClient.payload, (input, { actor }) => incoming.revoke(input, actor)),
     getConnectorStatus: define(RESOLVERS.getConnectorStatus.payload, () => connectorStatus.status()),
     pairConnector: define(RESOLVERS.pairConnector.payload, (input, { actor }) => connectorStatus.pair(input.code, actor)),
-    listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => audit.page(input)),
+    listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => auditReader.page(input)),
   };
 }
 

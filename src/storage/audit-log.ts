@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEntrySchema, type AuditEntry, type AuditPage } from '../../contract';
+import { AuditEntrySchema, type AuditEntry } from '../../contract';
 import { AppError } from '../errors';
 import { StorageError, type KeyValueStore } from './key-value-store';
 import { KEYS } from './keys';
@@ -8,6 +8,12 @@ import { KEYS } from './keys';
 const TIME_CEILING = 9_999_999_999_999;
 /** Entries written in the same millisecond by one process count down within it, so they keep their order. */
 const SEQUENCE_CEILING = 999_999;
+
+/** A page of entries as stored (the actors' names are added when the page is shown). */
+export interface StoredAuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
+}
 
 /**
  * Who changed which link when, and what changed. Each entry is written twice, under the site-wide
@@ -40,7 +46,7 @@ export class AuditLog {
     return `${String(TIME_CEILING - time).padStart(13, '0')}.${String(SEQUENCE_CEILING - this.sequence).padStart(6, '0')}`;
   }
 
-  async page(options: { linkId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<AuditPage> {
+  async page(options: { linkId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<StoredAuditPage> {
     const prefix = options.linkId === undefined ? KEYS.auditAllPrefix : KEYS.auditOfLinkPrefix(options.linkId);
     let page;
     try {

@@ -1,5 +1,5 @@
 import { asUser } from '@forge/api';
-import type { ConnectorStatusView, ForgeLinkView, LinkPage, ResolverResponse } from '../../contract';
+import type { AuditPage, ConnectorStatusView, ForgeLinkView, LinkPage, ResolverResponse } from '../../contract';
 import { jiraAdminCheck } from '../../src/permissions/jira-admin-check';
 import { MemoryKeyValueStore } from '../../preview/memory-key-value-store';
 import { resolver } from '../../src/index';
@@ -75,6 +75,16 @@ describe('the deployed handlers on the real Forge packages', () => {
     await invoke('createLink', { name: 'x', remoteKind: 'jira', applicationUrl: 'nope', outgoing: { clientSecret: 'secret-typed-by-the-admin-0001' } });
     expect(printed.length).toBeGreaterThan(0);
     expect(printed.join('\n')).not.toContain('secret-typed-by-the-admin-0001');
+  });
+
+  it("shows the audit log's actors by display name, asked of Jira's user API as the user", async () => {
+    // One body answers both Jira calls: the permission check reads `permissions`, the user API `values`.
+    jira = { status: 200, body: { permissions: { ADMINISTER: { key: 'ADMINISTER', havePermission: true } }, values: [{ accountId: ACCOUNT, displayName: 'Ada Admin' }] } };
+    expect((await invoke('createLink', { name: 'Jira DC', remoteKind: 'jira', applicationUrl: 'https://jira.example.com' })).success).toBe(true);
+    const page = await invoke<AuditPage>('listAuditLog', {});
+    expect(page).toMatchObject({ success: true, data: { items: [{ actorAccountId: ACCOUNT, actorDisplayName: 'Ada Admin' }] } });
+    const lookup = calls.find((c) => c.path.startsWith('/rest/api/3/user/bulk'));
+    expect(lookup).toMatchObject({ target: { type: 'fpp', provider: 'user', remote: 'jira' }, path: `/rest/api/3/user/bulk?maxResults=1&accountId=${ACCOUNT}` });
   });
 
   it('answers 403 when Jira says the user lacks ADMINISTER, and calls nothing else', async () => {

@@ -110,6 +110,6 @@ describe('manifest.yml', () => {
     expect(connector?.baseUrl).toMatch(/^https:\/\//);
     expect(connector?.auth).toEqual({ appSystemToken: { enabled: false }, appUserToken: { enabled: false } });
     expect(m.permissions.external.fetch.backend).toContainEqual({ remote: 'connector' });
-    expect(m.permissions.scopes.sort()).toEqual(['read:jira-work', 'storage:app']);
+    expect(m.permissions.scopes.sort()).toEqual(['read:jira-user', 'read:jira-work', 'storage:app']);
   });
 });

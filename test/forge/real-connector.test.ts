@@ -49,6 +49,11 @@ describe('resolvers with the real connector', () => {
 
     const deleted = await app.call<DeleteLinkResult>('deleteLink', { id: created.id });
     expect(deleted.connector).toBe('deleted');
+    // The connector reported its revocation (it held no tokens for this link): the app asked for it.
+    expect(deleted.revocation).toEqual({
+      connectorTokens: { endpoint: 'https://jira.example.com/rest/oauth2/latest/revoke', own: null, users: { credentials: 0, revoked: 0, notRevoked: 0, codes: [] } },
+      incomingClients: [],
+    });
     expect(await connector.store.links.get(created.id)).toBeUndefined();
 
     for (const value of Object.values(app.store.dump().values)) app.watch.record(value);

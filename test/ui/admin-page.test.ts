@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { startPreview, type Preview } from '../../preview/server';
+import { PREVIEW_ADMIN_NAME, startPreview, type Preview } from '../../preview/server';
 import { ARTIFACTS, CHROMIUM, describeWithBrowser, launchBrowser, ROOT, shot } from '../helpers/browser';
 import { buildAdminPage } from './build-admin-page';
 
@@ -165,6 +165,10 @@ describeUi('the admin page in Chromium, against the local preview', () => {
     await shot(page, '09-links-list');
     await app.getByRole('button', { name: 'Audit log', exact: true }).click();
     await app.getByRole('cell', { name: 'incoming.issued' }).first().waitFor();
+    // Who: the display name Jira's user API gives (the preview's stand-in), the account ID on hover.
+    const who = app.locator('td[data-account-id]').first();
+    expect(await who.textContent()).toBe(PREVIEW_ADMIN_NAME);
+    expect(await who.locator('span').getAttribute('title')).toBe(preview.identity.accountId);
     await shot(page, '10-audit-log');
 
     // Dark theme: the same page with the dark tokens.

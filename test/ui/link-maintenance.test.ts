@@ -8,6 +8,7 @@ import type { LinkView } from '../../contract';
 import { startPreview, type Preview } from '../../preview/server';
 import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
 import { connectorGet, createAuthorizedLink } from '../helpers/preview-link';
+import { previewConnectorTokens } from '../helpers/preview-connector-tokens';
 import type { OidcClientSpec } from '../helpers/oidc-server';
 import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
 import { signInAtSandbox } from '../helpers/sandbox-sign-in';
@@ -285,10 +286,16 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     expect(errors).toEqual([]);
   });
 
-  it('deletes a link from its page: gone from this site and from the connector, and the page says what to remove in the remote application', async () => {
+  it('deletes a link from its page: gone from this site and from the connector, its tokens revoked at both ends item by item, and the page says what to remove in the remote application', async () => {
     const client = dc.clients.cloud!;
     const { link, incoming } = await createAuthorizedLink(preview, dc, { name: 'Jira (leaving)', client });
     expect((await connectorGet(preview, `/v1/links/${link.id}`)).status).toBe(200);
+    // The connector's token works at the sandbox Data Center's API before the delete, and so does this site's issued one.
+    const held = await previewConnectorTokens(dataDir, link.id);
+    const myself = (token: string) => fetch(`${dc.baseUrl}/rest/api/2/myself`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    expect((await myself(held.accessToken)).status).toBe(200);
+    const issued = await tokenClient(new URL(link.incoming!.tokenEndpointUrl!), incoming.incoming.clientId, incoming.clientSecret).getToken({});
+    expect((await ping(link.incoming!.pingUrl!, String(issued.token.access_token))).status).toBe(200);
     const { page, app, errors } = await openLinkPage('Jira (leaving)');
 
     await app.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -305,7 +312,26 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
       `Delete the incoming link whose client ID is ${client.clientId}: this site used it to call Jira Data Center.`,
       `Delete the outgoing link that uses this site's client ID ${incoming.incoming.clientId}: its credentials and tokens no longer work.`,
     ]);
+    // What stopped working, item by item: the connector's two tokens revoked at the Data Center, this site's client gone.
+    const revocation = app.getByTestId('revocation');
+    const items = await revocation.locator('li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-item'), li.getAttribute('data-outcome'), li.textContent]));
+    expect(items).toEqual([
+      ['refresh_token', 'revoked', `Refresh token revoked at Jira Data Center (${dc.revocationEndpoint}).`],
+      ['access_token', 'revoked', `Access token revoked at Jira Data Center (${dc.revocationEndpoint}).`],
+      [`incoming-${incoming.incoming.clientId}`, 'revoked', `This site's client ID ${incoming.incoming.clientId} is deleted: every access and refresh token it issued to Jira Data Center is refused from now on.`],
+    ]);
+    expect(await revocation.locator('strong').textContent()).toBe('Tokens: revoked');
     await shot(page, '36-deleted');
+    // The Data Center refuses the connector's old access token now, and its refresh token is dead there too.
+    expect((await myself(held.accessToken)).status).toBe(401);
+    const introspected = await fetch(dc.introspectionEndpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ token: held.refreshToken!, client_id: client.clientId, client_secret: client.clientSecret }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(await introspected.json()).toEqual({ active: false });
+    // And this site's ping API refuses the token it issued to the Data Center.
+    expect((await ping(link.incoming!.pingUrl!, String(issued.token.access_token))).status).toBe(401);
 
     // Gone from the connector (its secret and tokens with it), and from this site.
     expect((await connectorGet(preview, `/v1/links/${link.id}`)).status).toBe(404);

@@ -27,7 +27,7 @@ export class OAuthClientFactory {
   constructor(private readonly deps: OAuthClientFactoryDeps) {}
 
   /** The OAuth client for a link, with its client secret opened from the vault. */
-  async clientFor(link: LinkRecord): Promise<OAuthClient> {
+  async clientFor(link: LinkRecord, options: { timeoutMs?: number } = {}): Promise<OAuthClient> {
     if (link.authKind === 'none') throw new CredentialError('NOT_CONFIGURED', 'This link has no authentication (outgoing only).');
     const { clientId, tokenEndpoint, authorizationEndpoint } = link.outgoing;
     const sealed = await this.deps.store.secrets.get(link.id, CLIENT_SECRET_FIELD);
@@ -47,6 +47,9 @@ export class OAuthClientFactory {
     const preset = REMOTE_PRESETS[link.remoteKind as RemoteKind];
     // The link's own client authentication, PKCE and parameters (custom providers) over the preset's.
     const settings = effectiveProviderSettings(link.remoteKind as RemoteKind, link.outgoing);
+    // The stricter of the connector's provider limit and this call's own.
+    const limits = [this.deps.providerTimeoutMs, options.timeoutMs].filter((ms): ms is number => ms !== undefined);
+    const timeoutMs = limits.length === 0 ? undefined : Math.min(...limits);
     const insecureAllowed = [tokenEndpoint, authorizationEndpoint].every((u) => u === null || u.startsWith('https:') || this.deps.policy.isHostAllowed(new URL(u)));
     return createOAuthClient(
       {
@@ -66,7 +69,7 @@ export class OAuthClientFactory {
         now: this.deps.now,
         allowInsecureHttp: insecureAllowed,
         ...(this.deps.agents === undefined ? {} : { agents: this.deps.agents }),
-        ...(this.deps.providerTimeoutMs === undefined ? {} : { timeoutMs: this.deps.providerTimeoutMs }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       },
     );
   }

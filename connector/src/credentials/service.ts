@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CredentialRevocation, LinkRevocationReport } from '../../../contract';
 import type { OAuthClient, OAuthClientOptions } from '../oauth';
 import type { UrlPolicy } from '../outbound/url-policy';
 import type { LinkRecord, Store } from '../storage/store';
@@ -9,6 +10,7 @@ import { obtainClientCredentials } from './client-credentials';
 import { OAuthClientFactory, requireLink } from './client-factory';
 import type { CredentialMetrics } from './metrics';
 import { Refresher, type RefreshOutcome } from './refresh';
+import { CredentialRevoker } from './revoke';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './refresh-policy';
 import { TokenServer, type ServedToken } from './serve';
 import { TokenWriter } from './token-writer';
@@ -46,6 +48,7 @@ export class CredentialService {
   private readonly refresher: Refresher;
   private readonly server: TokenServer;
   private readonly authorization: Authorization;
+  private readonly revoker: CredentialRevoker;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: CredentialServiceDeps) {
@@ -59,6 +62,7 @@ export class CredentialService {
     this.refresher = new Refresher({ store, vault, clients: this.clients, writer: this.writer, cache, policy, metrics, logger, now, random });
     this.server = new TokenServer({ store, cache, writer: this.writer, refresher: this.refresher, logger, now });
     this.authorization = new Authorization({ store, vault, clients: this.clients, writer: this.writer, metrics, logger, now });
+    this.revoker = new CredentialRevoker({ store, vault, clients: this.clients, logger });
     this.unsubscribe = store.tokens.onChange((linkId, subject) => cache.delete(credentialKey(linkId, subject)));
   }
 
@@ -89,6 +93,19 @@ export class CredentialService {
   /** Refreshes one credential if it needs it (see `refresh.ts`). */
   refresh(linkId: string, subject: string, options: { wait: boolean }): Promise<RefreshOutcome> {
     return this.refresher.refresh(linkId, subject, options);
+  }
+
+  /**
+   * Revokes one credential's access and refresh token at the remote (RFC 7009) and deletes them
+   * here whatever the remote answers; one outcome per token (see `revoke.ts`).
+   */
+  revokeCredential(linkId: string, subject: string): Promise<CredentialRevocation> {
+    return this.revoker.revokeCredential(linkId, subject);
+  }
+
+  /** For a link's deletion: every credential's tokens revoked at the remote around `remove` (see `revoke.ts`). */
+  revokeLinkAround(link: LinkRecord, remove: () => Promise<void>): Promise<LinkRevocationReport> {
+    return this.revoker.revokeLinkAround(link, remove);
   }
 
   /** The link, checked to have what any authorization needs. */

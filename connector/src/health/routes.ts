@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
+import { bearerToken, secretsEqual } from '../http/auth';
 import { HttpError } from '../http/errors';
 import type { Store } from '../storage/store';
 import type { Metrics } from '../observability/metrics';
@@ -38,9 +39,22 @@ export function healthRoutes(deps: { store: Store }): AnyRouteSpec[] {
   ];
 }
 
-/** `/metrics` answers Prometheus text, so it is registered outside the JSON route helper. */
-export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
-  app.get('/metrics', async (_request, reply) => {
+/**
+ * `/metrics` answers Prometheus text, so it is registered outside the JSON route helper. With
+ * `token` (CONNECTOR_METRICS_TOKEN) it answers only `Authorization: Bearer <token>`: the metrics
+ * name links, hosts and failure codes, which are nobody else's business. The operator token is
+ * not accepted there, so a Prometheus configuration never needs it.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, options: { token?: string | undefined } = {}): void {
+  const { token } = options;
+  app.get('/metrics', async (request, reply) => {
+    if (token !== undefined) {
+      const bearer = bearerToken(request);
+      if (bearer === undefined || !secretsEqual(bearer, token)) {
+        void reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new HttpError('UNAUTHENTICATED', bearer === undefined ? 'Send the metrics token (CONNECTOR_METRICS_TOKEN) as a bearer token.' : 'The bearer token is not the metrics token.');
+      }
+    }
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

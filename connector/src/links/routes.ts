@@ -7,7 +7,7 @@ import {
   LinkListSchema,
   LinkViewSchema,
   ListLinksQuerySchema,
-  UpdateLinkInputSchema, LinkParamsSchema } from '../../../contract';
+  UpdateLinkInputSchema, LinkParamsSchema, DeleteLinkAnswerSchema, PREFER_REPORT } from '../../../contract';
 import { defineRoute, type AnyRouteSpec } from '../http/route';
 import { StoreError, type LinkRecord, type Store } from '../storage/store';
 import { HttpError } from '../http/errors';
@@ -88,13 +88,17 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
     defineRoute({
       method: 'DELETE',
       url: CONNECTOR_PATHS.link,
-      summary: 'Delete a link and every secret it holds',
+      summary: 'Delete a link and every secret it holds; its tokens are revoked at the remote (RFC 7009). With `Prefer: return=representation`, 200 and what was revoked',
       tags: ['links'],
       auth: ['operator', 'forge'],
       params: LinkParamsSchema,
       response: { status: 204, schema: null, description: 'Deleted' },
-      handler: async ({ params }) => {
-        await deps.links.delete(params.id);
+      handler: async ({ params, request, reply }) => {
+        const revocation = await deps.links.delete(params.id);
+        // RFC 7240: the caller asks for the outcome; 204 stays the answer for everyone else.
+        if ([request.headers.prefer ?? []].flat().some((value) => value.split(/\s*[,;]\s*/).includes(PREFER_REPORT))) {
+          await reply.code(200).header('preference-applied', PREFER_REPORT).send(DeleteLinkAnswerSchema.parse({ deleted: true, revocation }));
+        }
       },
     }),
   ];

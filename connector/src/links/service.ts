@@ -6,6 +6,7 @@ import {
   secretLast4,
   type ApiIssue,
   type CreateLinkInput,
+  type LinkRevocationReport,
   type LinkStatus,
   type UpdateLinkInput,
 } from '../../../contract';
@@ -23,6 +24,8 @@ export interface LinkServiceDeps {
   policy: UrlPolicy;
   now: () => Date;
   newId?: () => string;
+  /** Revokes the link's tokens at the remote around its deletion (credentials/revoke.ts). */
+  revocation?: { revokeLinkAround(link: LinkRecord, remove: () => Promise<void>): Promise<LinkRevocationReport> };
 }
 
 /**
@@ -133,9 +136,13 @@ export class LinkService {
     for (const token of await this.deps.store.tokens.listForLink(id)) await this.deps.store.tokens.delete(id, token.subject);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.deps.store.links.delete(id))) throw new LinkError('LINK_NOT_FOUND', `No link with id ${id}.`);
-    await unbindSecret(this.deps.store, id);
+  /** Deletes the link, its secret and tokens here; with `revocation`, then revokes its tokens at the remote and reports each. */
+  async delete(id: string): Promise<LinkRevocationReport | null> {
+    const remove = async (): Promise<void> => {
+      if (!(await this.deps.store.links.delete(id))) throw new LinkError('LINK_NOT_FOUND', `No link with id ${id}.`);
+      await unbindSecret(this.deps.store, id);
+    };
+    return this.deps.revocation === undefined ? remove().then(() => null) : this.deps.revocation.revokeLinkAround(await this.get(id), remove);
   }
 
   private applyPatch(current: LinkRecord, patch: UpdateLinkInput): LinkRecord {

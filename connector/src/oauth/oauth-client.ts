@@ -165,7 +165,7 @@ export function createOAuthClient(config: OAuthClientConfig, options: OAuthClien
       if (endpoint === null) {
         throw new OAuthError('URL_INVALID', 'No revocation endpoint is configured for this link.', { operation: 'revoke' });
       }
-      await revokeToken({ config, endpoint, token, hint, timeoutMs });
+      await revokeToken({ config, endpoint, token, hint, timeoutMs, agents: options.agents });
     },
   };
 }

@@ -1,5 +1,10 @@
-import type { OAuthClientConfig, SplitEndpoint } from './config';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { OAuthClientConfig, OAuthClientOptions, SplitEndpoint } from './config';
 import { OAuthError, providerError, timeoutError, transportError } from './errors';
+
+/** The most a revocation answer may carry: RFC 7009 answers are empty or a small error object. */
+export const REVOCATION_MAX_BYTES = 64 * 1024;
 
 /**
  * `application/x-www-form-urlencoded` for one value, as RFC 6749 section 2.3.1 wants before
@@ -12,8 +17,13 @@ function formEncode(value: string): string {
 }
 
 /**
- * RFC 7009 revocation with plain fetch: simple-oauth2's revoke() fails on the empty 200 that
- * providers answer. Any 2xx is success, whatever the body (section 2.2).
+ * RFC 7009 section 2.1: revokes one token. simple-oauth2's revoke() fails on the empty 200 that
+ * providers answer, so the request is sent here, with Node's http client over the same agents as
+ * the token requests: with the connector's guarded agents (outbound/guarded-agents.ts) every
+ * connection is checked against the outbound policy (allowed hosts, internal addresses, plain
+ * http), whatever was checked when the link was saved. A redirect is never followed (the client
+ * secret is in the request), the whole call is bounded by `timeoutMs` and the answer by
+ * {@link REVOCATION_MAX_BYTES}. Any 2xx is success, whatever the body (section 2.2).
  */
 export async function revokeToken(input: {
   config: OAuthClientConfig;
@@ -21,6 +31,7 @@ export async function revokeToken(input: {
   token: string;
   hint: 'access_token' | 'refresh_token';
   timeoutMs: number;
+  agents?: OAuthClientOptions['agents'];
 }): Promise<void> {
   const { config, endpoint, token, hint, timeoutMs } = input;
   const form = new URLSearchParams({ token, token_type_hint: hint });
@@ -34,34 +45,75 @@ export async function revokeToken(input: {
   const secrets = [config.clientSecret, token];
   const url = new URL(endpoint.path, endpoint.host);
 
-  let response: Response;
-  let text: string;
-  try {
-    // The signal also covers reading the body.
-    const signal = AbortSignal.timeout(timeoutMs);
-    response = await fetch(url, { method: 'POST', body: form, headers, redirect: 'manual', signal });
-    text = await response.text();
-  } catch (error) {
-    const name = (error as { name?: unknown } | null)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw timeoutError('revoke', endpoint.display, timeoutMs);
+  const answer = await send(url, form.toString(), headers, timeoutMs, input.agents).catch((error: unknown) => {
+    if (error instanceof TimedOut) throw timeoutError('revoke', endpoint.display, timeoutMs);
+    if (error instanceof TooLarge) {
+      throw new OAuthError('TOKEN_ENDPOINT_ERROR', `${endpoint.display} answered with more than ${REVOCATION_MAX_BYTES} bytes.`, { operation: 'revoke' });
     }
     throw transportError('revoke', endpoint.display, error);
+  });
+  if (answer.status >= 200 && answer.status < 300) return;
+  if (answer.status >= 300 && answer.status < 400) {
+    throw new OAuthError('TOKEN_ENDPOINT_ERROR', `${endpoint.display} answered with a redirect (HTTP ${answer.status}), which the connector does not follow.`, {
+      operation: 'revoke',
+      httpStatus: answer.status,
+    });
   }
-  if (response.status >= 200 && response.status < 300) return;
 
-  const body = parseJsonObject(text);
+  const body = parseJsonObject(answer.body);
   if (body && typeof body.error === 'string') {
     throw providerError(
       'revoke',
       endpoint.display,
-      { httpStatus: response.status, error: body.error, errorDescription: typeof body.error_description === 'string' ? body.error_description : undefined },
+      { httpStatus: answer.status, error: body.error, errorDescription: typeof body.error_description === 'string' ? body.error_description : undefined },
       secrets,
     );
   }
-  throw new OAuthError(response.status === 401 ? 'INVALID_CLIENT' : 'TOKEN_ENDPOINT_ERROR', `${endpoint.display} answered HTTP ${response.status} without an OAuth error.`, {
+  throw new OAuthError(answer.status === 401 ? 'INVALID_CLIENT' : 'TOKEN_ENDPOINT_ERROR', `${endpoint.display} answered HTTP ${answer.status} without an OAuth error.`, {
     operation: 'revoke',
-    httpStatus: response.status,
+    httpStatus: answer.status,
+  });
+}
+
+class TimedOut extends Error {}
+class TooLarge extends Error {}
+
+/** One POST, bounded in time (connection, headers and body together) and in answer size. */
+function send(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, agents: OAuthClientOptions['agents']): Promise<{ status: number; body: string }> {
+  const secure = url.protocol === 'https:';
+  const agent = agents === undefined ? undefined : secure ? agents.https : agents.http;
+  const request = (secure ? https.request : http.request)(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    ...(agent === undefined ? {} : { agent }),
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      request.destroy(new TimedOut());
+    }, timeoutMs);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    request.on('error', fail);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > REVOCATION_MAX_BYTES) {
+          request.destroy(new TooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.end(body);
   });
 }
 
@@ -73,4 +125,3 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
     return null;
   }
 }
-

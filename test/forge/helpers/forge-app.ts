@@ -4,6 +4,7 @@ import type { AppDependencies, AppServices } from '../../../src/app/app-dependen
 import { buildForgeApp, type ForgeApp } from '../../../src/app/forge-app';
 import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector-client/connector-client';
 import type { Logger } from '../../../src/logger';
+import type { UserDirectory } from '../../../src/users/user-directory';
 import { MemoryKeyValueStore, type StoreOperation } from '../../../preview/memory-key-value-store';
 import { LeakWatch } from '../../helpers/leak-watch';
 import { FakeConnector } from './fake-connector';
@@ -55,7 +56,7 @@ export interface ForgeAppHarness {
   call<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<T>;
 }
 
-export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeAppHarness {
+export function startForgeApp(options: { invoker?: RemoteInvoker; users?: UserDirectory } = {}): ForgeAppHarness {
   const watch = new LeakWatch();
   const clock = new TestClock();
   const operations: { operation: StoreOperation; key: string }[] = [];
@@ -83,6 +84,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     },
     now: clock.now,
     logger,
+    ...(options.users === undefined ? {} : { users: options.users }),
   };
   const app = buildForgeApp(deps);
   const handler = app.resolver;

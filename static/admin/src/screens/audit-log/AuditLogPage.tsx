@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuditEntry } from '../../../../../contract';
+import type { AuditEntryView } from '../../../../../contract';
 import { call } from '../../api';
 import type { Navigate } from '../../navigation';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -9,7 +9,7 @@ import { AuditTable } from './AuditTable';
 
 /** The audit log, newest first, a page at a time: the whole site's, or one link's (its page's History). */
 export function AuditLogPage({ navigate, linkId }: { navigate?: Navigate; linkId?: string }) {
-  const [items, setItems] = useState<AuditEntry[]>([]);
+  const [items, setItems] = useState<AuditEntryView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const first = useLoad(async () => {
     const page = await call('listAuditLog', linkId === undefined ? {} : { linkId });

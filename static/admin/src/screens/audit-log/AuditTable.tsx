@@ -1,11 +1,11 @@
-import type { AuditEntry } from '../../../../../contract';
+import type { AuditEntryView } from '../../../../../contract';
 import { formatTime } from '../../format';
 import type { Navigate } from '../../navigation';
 
 const show = (value: unknown): string => (value === null ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
 
 /** Audit entries as a table: who changed which fields of which link, and when; link names open the link when `navigate` is given. */
-export function AuditTable({ items, navigate }: { items: AuditEntry[]; navigate?: Navigate }) {
+export function AuditTable({ items, navigate }: { items: AuditEntryView[]; navigate?: Navigate }) {
   if (items.length === 0) return <p className="subtle">Nothing recorded yet.</p>;
   return (
     <table aria-label="Audit log entries">
@@ -22,8 +22,9 @@ export function AuditTable({ items, navigate }: { items: AuditEntry[]; navigate?
         {items.map((entry) => (
           <tr key={entry.id}>
             <td>{formatTime(entry.at)}</td>
-            <td>
-              <code>{entry.actorAccountId}</code>
+            <td data-account-id={entry.actorAccountId}>
+              {/* The name Jira gives the account; its ID when Jira could not say (a deleted account, Jira unreachable). */}
+              {entry.actorDisplayName === null ? <code>{entry.actorAccountId}</code> : <span title={entry.actorAccountId}>{entry.actorDisplayName}</span>}
             </td>
             <td>{entry.action}</td>
             <td>

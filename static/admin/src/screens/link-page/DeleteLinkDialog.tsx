@@ -15,6 +15,7 @@ export function DeleteLinkDialog({ open, link, onClose, onDeleted }: { open: boo
         This removes the link from this site and from the connector (with the secret it holds). The link's half in {REMOTE_PRESETS[link.remoteKind].label} stays: its
         administrator removes it there.
       </p>
+      <p>The connector first asks {REMOTE_PRESETS[link.remoteKind].label} to revoke the tokens it holds, and the tokens this site issued stop working at once.</p>
       <div className="choice">
         <input type="checkbox" id="delete-force" checked={force} onChange={(e) => setForce(e.target.checked)} />
         <label htmlFor="delete-force">Delete here even if the connector cannot be reached</label>

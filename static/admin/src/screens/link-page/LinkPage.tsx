@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { DeleteLinkResult } from '../../../../../contract';
+import { REMOTE_PRESETS, type DeleteLinkResult } from '../../../../../contract';
 import { call } from '../../api';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useLoad } from '../../hooks/useLoad';
@@ -11,7 +11,10 @@ import { LinkDetails } from './LinkDetails';
 export function LinkPage({ id, navigate }: { id: string; navigate: Navigate }) {
   const loaded = useLoad(() => call('getLink', { id }), [id]);
   const [deleted, setDeleted] = useState<DeleteLinkResult | undefined>(undefined);
-  if (deleted !== undefined) return <LinkDeleted result={deleted} navigate={navigate} />;
+  if (deleted !== undefined) {
+    const remote = loaded.data === undefined ? 'the remote application' : REMOTE_PRESETS[loaded.data.remoteKind].label;
+    return <LinkDeleted result={deleted} remote={remote} navigate={navigate} />;
+  }
   if (loaded.loading && loaded.data === undefined) return <p role="status">Loading the link…</p>;
   if (loaded.data === undefined) {
     return (
