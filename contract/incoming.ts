@@ -48,6 +48,13 @@ export const IncomingViewSchema = z.object({
   tokenEndpointUrl: z.string().nullable(),
   /** An API that answers only to a valid token: the remote's outgoing link can test against it. */
   pingUrl: z.string().nullable(),
+  /** The rest of this site's provider endpoints (web triggers), so the remote's admin copies every one from one place. */
+  authorizationEndpointUrl: z.string().nullable().default(null),
+  revocationEndpointUrl: z.string().nullable().default(null),
+  /** RFC 8414 metadata: every endpoint and what they support, in one JSON document. */
+  metadataUrl: z.string().nullable().default(null),
+  /** Jira Cloud's REST APIs for the remote, with its access token; the path after it is the Jira path. */
+  gatewayUrl: z.string().nullable().default(null),
 });
 export type IncomingView = z.infer<typeof IncomingViewSchema>;
 

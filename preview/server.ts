@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ResolverKey, ResolverResponse } from '../contract';
+import { CONSENT_MODULE_KEY, type ResolverKey, type ResolverResponse } from '../contract';
 import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
@@ -13,6 +13,7 @@ import { buildForgeApp } from '../src/app/forge-app';
 import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client/connector-client';
 import type { Logger } from '../src/logger';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
+import { baseWebTriggerUrls } from '../src/webtriggers/web-trigger-urls';
 import { FileKeyValueStore } from './file-key-value-store';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
@@ -145,7 +146,9 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       connector: httpConnectorClient(invoker),
       // Only the preview's administrator administers the preview site.
       adminCheck: { isJiraAdministrator: async () => currentPreviewUser().admin },
-      webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
+      webTriggers: baseWebTriggerUrls(`${url}/x`),
+      // The consent surface in the preview's frame; the account is whoever the frame is signed in as (admin first).
+      consentPage: { url: async (requestId) => `${url}/?${new URLSearchParams({ module: CONSENT_MODULE_KEY, route: `/consent/${requestId}` }).toString()}` },
       now: () => new Date(),
       logger,
     };
@@ -189,7 +192,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       if (user === undefined || surface === undefined) return send(res, 404, 'text/plain', 'the preview has no such user or module');
       if (route === '/' && req.method === 'GET') {
         const theme = requestUrl.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
-        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ surface, user, theme, connectorUrl }));
+        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ surface, user, theme, connectorUrl, route: requestUrl.searchParams.get('route') }));
       }
       if (route === '/__preview/bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, BRIDGE_SHIM);
       if (route === '/__preview/context') {

@@ -1,6 +1,9 @@
 import type { AdminCheck } from '../permissions/jira-admin-check';
 import type { ConnectorClient } from '../connector-client/connector-client';
 import { ConnectorStatusService } from '../connector-client/connector-status';
+import { AuthorizationGrants } from '../incoming/authorization-grants';
+import type { ConsentPage } from '../incoming/authorize-endpoint';
+import { ConsentService } from '../incoming/consent-service';
 import { IncomingClients } from '../incoming/incoming-clients';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
@@ -17,6 +20,8 @@ export interface AppDependencies {
   connector: ConnectorClient;
   adminCheck: AdminCheck;
   webTriggers: WebTriggerUrls;
+  /** Where a signed-in account approves a remote's authorization request (the consent surface). */
+  consentPage: ConsentPage;
   now: () => Date;
   logger: Logger;
 }
@@ -28,6 +33,9 @@ export interface AppServices {
   audit: AuditLog;
   clients: IncomingClients;
   tokens: TokenService;
+  repository: LinkRepository;
+  grants: AuthorizationGrants;
+  consent: ConsentService;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
@@ -51,7 +59,11 @@ export function buildServices(deps: AppDependencies): AppServices {
     view: (record) => links.viewOf(record),
     urls: () => links.urls(),
   });
+  const grants = new AuthorizationGrants({ store: deps.store, now: deps.now });
   return {
+    repository,
+    grants,
+    consent: new ConsentService({ grants, clients, links: repository, logger: deps.logger }),
     links,
     incoming,
     connectorStatus: new ConnectorStatusService({ connector: deps.connector, audit }),

@@ -1,4 +1,4 @@
-import { asUser, invokeRemote, webTrigger } from '@forge/api';
+import { asUser, getAppContext, invokeRemote, webTrigger } from '@forge/api';
 import { kvs } from '@forge/kvs';
 import { jiraAdminCheck } from '../permissions/jira-admin-check';
 import { httpConnectorClient } from '../connector-client/connector-client';
@@ -7,15 +7,18 @@ import { consoleLogger } from '../logger';
 import { forgeKeyValueStore } from '../storage/forge-key-value-store';
 import { forgeWebTriggerUrls } from '../webtriggers/web-trigger-urls';
 import type { AppDependencies } from './app-dependencies';
+import { forgeConsentPage } from './forge-consent-page';
 
 /** The app wired to Forge's services. Nothing here runs outside Forge; tests build their own. */
 export function forgeDependencies(): AppDependencies {
+  const store = forgeKeyValueStore(kvs);
   return {
-    store: forgeKeyValueStore(kvs),
+    store,
     connector: httpConnectorClient(forgeRemoteInvoker(invokeRemote)),
     // asUser() acts as the user who invoked the resolver: Jira answers for them, not for the app.
     adminCheck: jiraAdminCheck((path) => asUser().requestJira(path)),
     webTriggers: forgeWebTriggerUrls(webTrigger),
+    consentPage: forgeConsentPage({ store, appContext: getAppContext, logger: consoleLogger }),
     now: () => new Date(),
     logger: consoleLogger,
   };

@@ -279,8 +279,16 @@ export class LinkService {
   /** The web trigger URLs; a view without them is better than no view. */
   async urls(): Promise<IncomingUrls> {
     try {
-      const [tokenEndpointUrl, pingUrl] = await Promise.all([this.deps.webTriggers.tokenEndpoint(), this.deps.webTriggers.ping()]);
-      return { tokenEndpointUrl, pingUrl };
+      const t = this.deps.webTriggers;
+      const [tokenEndpointUrl, pingUrl, authorizationEndpointUrl, revocationEndpointUrl, metadataUrl, gatewayUrl] = await Promise.all([
+        t.tokenEndpoint(),
+        t.ping(),
+        t.authorize(),
+        t.revoke(),
+        t.metadata(),
+        t.gateway(),
+      ]);
+      return { tokenEndpointUrl, pingUrl, authorizationEndpointUrl, revocationEndpointUrl, metadataUrl, gatewayUrl };
     } catch (error) {
       this.deps.logger.warn('Could not read the web trigger URLs', errorFields(error));
       return NO_URLS;
@@ -293,5 +301,5 @@ function withCredential(item: LinkSummary, credential: CredentialSummary | undef
   return credential === undefined ? item : { ...item, credential };
 }
 
-const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
+const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null, authorizationEndpointUrl: null, revocationEndpointUrl: null, metadataUrl: null, gatewayUrl: null };
 

@@ -5,6 +5,10 @@ import type { IncomingRecord, LinkRecord } from './link-record';
 export interface IncomingUrls {
   tokenEndpointUrl: string | null;
   pingUrl: string | null;
+  authorizationEndpointUrl: string | null;
+  revocationEndpointUrl: string | null;
+  metadataUrl: string | null;
+  gatewayUrl: string | null;
 }
 
 export function incomingView(incoming: IncomingRecord, urls: IncomingUrls): IncomingView {

@@ -97,7 +97,8 @@ describe('manifest.yml', () => {
     const m = manifest();
     const functions = new Set((m.modules.function ?? []).map((f) => f.key));
     const triggers = m.modules.webtrigger ?? [];
-    expect(triggers.map((t) => t.key).sort()).toEqual(['oauth-ping', 'oauth-token']);
+    expect(triggers.map((t) => t.key)).toEqual(expect.arrayContaining(['oauth-ping', 'oauth-token']));
+    expect(triggers.map((t) => t.key).sort()).toEqual(['oauth-authorize', 'oauth-metadata', 'oauth-ping', 'oauth-revoke', 'oauth-token']);
     for (const trigger of triggers) {
       expect(functions.has(trigger.function ?? '')).toBe(true);
       expect(trigger).toMatchObject({ response: { type: 'dynamic' } });

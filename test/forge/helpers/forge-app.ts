@@ -10,6 +10,8 @@ import { FakeConnector } from './fake-connector';
 
 export const ADMIN = '5b10a2844c20165700ede21g';
 export const NOT_ADMIN = '5b10ac8d82e05b22cc7d4ef5';
+/** Where the test app's consent surface is: the pending request id follows. */
+export const CONSENT_PAGE = 'https://example.atlassian.net/jira/apps/app-1/env-1/consent/';
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -80,7 +82,12 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     webTriggers: {
       tokenEndpoint: async () => 'https://example.atlassian-dev.net/x1/token-trigger',
       ping: async () => 'https://example.atlassian-dev.net/x1/ping-trigger',
+      authorize: async () => 'https://example.atlassian-dev.net/x1/authorize-trigger',
+      revoke: async () => 'https://example.atlassian-dev.net/x1/revoke-trigger',
+      metadata: async () => 'https://example.atlassian-dev.net/x1/metadata-trigger',
+      gateway: async () => 'https://example.atlassian-dev.net/x1/gateway-trigger',
     },
+    consentPage: { url: async (requestId) => `${CONSENT_PAGE}${requestId}` },
     now: clock.now,
     logger,
   };
