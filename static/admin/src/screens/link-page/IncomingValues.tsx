@@ -9,6 +9,7 @@ import { useAction } from '../../hooks/useAction';
 import { IncomingCredentialsForm } from '../../link/IncomingCredentialsForm';
 import { useIssueIncomingCredentials } from '../../link/useIssueIncomingCredentials';
 import { ExchangeValue } from './ExchangeValue';
+import { ProviderEndpoints } from './ProviderEndpoints';
 import { ReissueSecretDialog } from './ReissueSecretDialog';
 import { RemoteRedirectUriValue } from './RemoteRedirectUriValue';
 
@@ -67,11 +68,7 @@ export function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; 
               void reissue.run(incoming.scopes, redirectUri);
             }}
           />
-          {incoming.tokenEndpointUrl !== null && (
-            <ExchangeValue label="Token endpoint" from="this site" to={`${remote}'s outgoing link`}>
-              <CopyValue label="Token endpoint URL" value={incoming.tokenEndpointUrl} />
-            </ExchangeValue>
-          )}
+          <ProviderEndpoints incoming={incoming} remote={remote} />
           <ExchangeValue label="Scopes granted" from="this site" to={remote}>
             {incoming.scopes.join(', ')}
           </ExchangeValue>
