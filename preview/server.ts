@@ -15,6 +15,7 @@ import type { Logger } from '../src/logger';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
 import { baseWebTriggerUrls } from '../src/webtriggers/web-trigger-urls';
 import { FileKeyValueStore } from './file-key-value-store';
+import { jiraStandIn } from './jira-stand-in';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
 import { previewSurface, type PreviewSurface } from './surfaces';
@@ -148,6 +149,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       adminCheck: { isJiraAdministrator: async () => currentPreviewUser().admin },
       webTriggers: baseWebTriggerUrls(`${url}/x`),
       // The consent surface in the preview's frame; the account is whoever the frame is signed in as (admin first).
+      // Jira Cloud's REST API behind the gateway: a stand-in (Forge's asApp().requestJira cannot run here).
+      jira: jiraStandIn(),
       consentPage: { url: async (requestId) => `${url}/?${new URLSearchParams({ module: CONSENT_MODULE_KEY, route: `/consent/${requestId}` }).toString()}` },
       now: () => new Date(),
       logger,
@@ -207,12 +210,15 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         return send(res, 200, 'application/json', JSON.stringify(result));
       }
       if (route.startsWith('/x/')) {
-        const trigger = webTriggers[route.slice(3)];
+        // `/x/<key><userPath>`: the gateway takes the Jira path after its URL, as Forge passes `userPath`.
+        const [key = '', ...rest] = route.slice(3).split('/');
+        const trigger = webTriggers[key];
         if (trigger === undefined) return send(res, 404, 'text/plain', 'no such web trigger');
         const response = await trigger(
           {
             method: req.method ?? 'GET',
             path: route,
+            ...(rest.length === 0 ? {} : { userPath: `/${rest.join('/')}` }),
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v : v === undefined ? [] : [v]])),
             queryParameters: Object.fromEntries([...new Set(requestUrl.searchParams.keys())].map((k) => [k, requestUrl.searchParams.getAll(k)])),
             body: await readLimitedBody(req, WEB_TRIGGER_BODY_LIMIT_BYTES),

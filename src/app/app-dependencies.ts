@@ -4,7 +4,10 @@ import { ConnectorStatusService } from '../connector-client/connector-status';
 import { AuthorizationGrants } from '../incoming/authorization-grants';
 import type { ConsentPage } from '../incoming/authorize-endpoint';
 import { ConsentService } from '../incoming/consent-service';
+import { GatewayRateLimit } from '../incoming/gateway-rate-limit';
+import { IncomingActivityLog } from '../incoming/incoming-activity';
 import { IncomingClients } from '../incoming/incoming-clients';
+import type { JiraRequester } from '../incoming/jira-gateway';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
 import { LinkService } from '../links/link-service';
@@ -22,6 +25,8 @@ export interface AppDependencies {
   webTriggers: WebTriggerUrls;
   /** Where a signed-in account approves a remote's authorization request (the consent surface). */
   consentPage: ConsentPage;
+  /** Jira Cloud's REST API as the app (`asApp().requestJira`), for the gateway. */
+  jira: JiraRequester;
   now: () => Date;
   logger: Logger;
 }
@@ -36,18 +41,22 @@ export interface AppServices {
   repository: LinkRepository;
   grants: AuthorizationGrants;
   consent: ConsentService;
+  activity: IncomingActivityLog;
+  gatewayRateLimit: GatewayRateLimit;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
   const audit = new AuditLog(deps.store, deps.now);
   const repository = new LinkRepository(deps.store);
   const clients = new IncomingClients({ store: deps.store, links: repository, now: deps.now, logger: deps.logger });
+  const activity = new IncomingActivityLog({ store: deps.store, now: deps.now, logger: deps.logger });
   const links = new LinkService({
     links: repository,
     audit,
     connector: deps.connector,
     clients,
     webTriggers: deps.webTriggers,
+    activity,
     now: deps.now,
     logger: deps.logger,
   });
@@ -63,6 +72,8 @@ export function buildServices(deps: AppDependencies): AppServices {
   return {
     repository,
     grants,
+    activity,
+    gatewayRateLimit: new GatewayRateLimit({ store: deps.store, now: deps.now }),
     consent: new ConsentService({ grants, clients, links: repository, logger: deps.logger }),
     links,
     incoming,

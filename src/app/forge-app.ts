@@ -1,4 +1,5 @@
 import { createAuthorizeEndpoint } from '../incoming/authorize-endpoint';
+import { createJiraGateway } from '../incoming/jira-gateway';
 import { createMetadataEndpoint } from '../incoming/metadata-endpoint';
 import { createPingApi } from '../incoming/ping-api';
 import { createRevocationEndpoint } from '../incoming/revocation-endpoint';
@@ -8,7 +9,7 @@ import type { WebTriggerHandler } from '../webtriggers/web-trigger';
 import { buildServices, type AppDependencies, type AppServices } from './app-dependencies';
 
 /** The web trigger keys of manifest.yml this app serves. */
-export type WebTriggerKey = 'oauth-token' | 'oauth-ping' | 'oauth-authorize' | 'oauth-revoke' | 'oauth-metadata';
+export type WebTriggerKey = 'oauth-token' | 'oauth-ping' | 'oauth-authorize' | 'oauth-revoke' | 'oauth-metadata' | 'jira-gateway';
 
 /**
  * The Forge app's handlers, by the names manifest.yml gives them (`handler: index.<name>`), and the
@@ -27,6 +28,8 @@ export interface ForgeApp {
   revocationEndpoint: WebTriggerHandler;
   /** Web trigger `oauth-metadata`: the authorization server metadata (RFC 8414 fields). */
   metadataEndpoint: WebTriggerHandler;
+  /** Web trigger `jira-gateway`: Jira Cloud's REST APIs for the remote, governed by its token's scopes. */
+  jiraGateway: WebTriggerHandler;
   /** The `avi:forge:upgraded:app` trigger: sweeps incoming clients kept the old way (once per installation). */
   upgraded: () => Promise<void>;
   /** The same handlers by web trigger key, for hosts that route by key (the local preview). */
@@ -41,7 +44,14 @@ export interface ForgeApp {
 export function buildForgeApp(deps: AppDependencies): ForgeApp {
   const services = buildServices(deps);
   const { clients, tokens, grants } = services;
-  const tokenEndpoint = createTokenEndpoint({ clients, tokens, grants, logger: deps.logger });
+  const tokenEndpoint = createTokenEndpoint({
+    clients,
+    tokens,
+    grants,
+    logger: deps.logger,
+    onIssued: (client, grant) => services.activity.tokenIssued(client.linkId, { grant, generation: client.generation }),
+  });
+  const jiraGateway = createJiraGateway({ tokens, jira: deps.jira, rateLimit: services.gatewayRateLimit, activity: services.activity, logger: deps.logger });
   const pingApi = createPingApi({ tokens, logger: deps.logger });
   const authorizeEndpoint = createAuthorizeEndpoint({ clients, links: services.repository, tokens, grants, consentPage: deps.consentPage, logger: deps.logger });
   const revocationEndpoint = createRevocationEndpoint({ clients, tokens, logger: deps.logger });
@@ -53,8 +63,9 @@ export function buildForgeApp(deps: AppDependencies): ForgeApp {
     authorizeEndpoint,
     revocationEndpoint,
     metadataEndpoint,
+    jiraGateway,
     upgraded: () => services.clients.ready(),
-    webTriggers: { 'oauth-token': tokenEndpoint, 'oauth-ping': pingApi, 'oauth-authorize': authorizeEndpoint, 'oauth-revoke': revocationEndpoint, 'oauth-metadata': metadataEndpoint },
+    webTriggers: { 'oauth-token': tokenEndpoint, 'oauth-ping': pingApi, 'oauth-authorize': authorizeEndpoint, 'oauth-revoke': revocationEndpoint, 'oauth-metadata': metadataEndpoint, 'jira-gateway': jiraGateway },
     services,
   };
 }

@@ -1,4 +1,4 @@
-import { asUser, getAppContext, invokeRemote, webTrigger } from '@forge/api';
+import { asApp, asUser, assumeTrustedRoute, getAppContext, invokeRemote, webTrigger } from '@forge/api';
 import { kvs } from '@forge/kvs';
 import { jiraAdminCheck } from '../permissions/jira-admin-check';
 import { httpConnectorClient } from '../connector-client/connector-client';
@@ -18,6 +18,9 @@ export function forgeDependencies(): AppDependencies {
     // asUser() acts as the user who invoked the resolver: Jira answers for them, not for the app.
     adminCheck: jiraAdminCheck((path) => asUser().requestJira(path)),
     webTriggers: forgeWebTriggerUrls(webTrigger),
+    // The gateway's calls act as the app: web triggers have no user (Forge documents no asUser there).
+    // The path was checked by the gateway's policy (Jira REST roots, no dot or encoded segments).
+    jira: (path, init) => asApp().requestJira(assumeTrustedRoute(path), init),
     consentPage: forgeConsentPage({ store, appContext: getAppContext, logger: consoleLogger }),
     now: () => new Date(),
     logger: consoleLogger,

@@ -9,7 +9,7 @@ import type { TokenService } from './token-service';
 
 const REALM = 'OAuth 2.0 application links';
 
-type IncomingClientRef = { clientId: string; linkId: string };
+type IncomingClientRef = { clientId: string; linkId: string; generation: number };
 
 /**
  * The cloud side's OAuth 2.0 token endpoint (RFC 6749 section 3.2), served as a web trigger: the

@@ -22,6 +22,7 @@ import { errorFields, type Logger } from '../logger';
 import type { AuditLog } from '../storage/audit-log';
 import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
+import type { IncomingActivityLog } from '../incoming/incoming-activity';
 import { diffLinks } from './audit-diff';
 import { applicableSteps } from './exchange-steps';
 import type { LinkRecord } from './link-record';
@@ -34,6 +35,8 @@ export interface LinkServiceDeps {
   connector: ConnectorClient;
   clients: IncomingClients;
   webTriggers: WebTriggerUrls;
+  /** What the remote did with the incoming credentials (last token, last gateway call). */
+  activity?: IncomingActivityLog;
   now: () => Date;
   logger: Logger;
 }
@@ -273,7 +276,8 @@ export class LinkService {
   }
 
   private async view(record: LinkRecord, connectorReachable: boolean, credential: CredentialSummary | null): Promise<ForgeLinkView> {
-    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential });
+    const activity = record.incoming === null || this.deps.activity === undefined ? null : await this.deps.activity.of(record.id);
+    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential, activity });
   }
 
   /** The web trigger URLs; a view without them is better than no view. */

@@ -29,7 +29,7 @@ export const KEYS = {
   /** An authorization code, by the SHA-256 of its value (10 minutes, single use). */
   authorizationCode: (digest: string) => `oauth-code:${digest}`,
   /** What the remote last did with a link's incoming credentials (token, gateway call): shown to admins. */
-  incomingActivity: (linkId: string) => `incoming-activity:${linkId}`,
+  incomingActivity: (linkId: string, kind: 'token' | 'gateway') => `incoming-activity:${linkId}:${kind}`,
   /** Calls through the gateway in the current minute, per client (rate limit). */
   gatewayWindow: (clientId: string, minute: number) => `gateway-rate:${clientId}:${minute}`,
   /** A refresh-token family, revoked as a whole when a rotated refresh token is used again. */

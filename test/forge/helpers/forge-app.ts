@@ -6,6 +6,7 @@ import { httpConnectorClient, type RemoteInvoker } from '../../../src/connector-
 import type { Logger } from '../../../src/logger';
 import { MemoryKeyValueStore, type StoreOperation } from '../../../preview/memory-key-value-store';
 import { LeakWatch } from '../../helpers/leak-watch';
+import { jiraStandIn } from '../../../preview/jira-stand-in';
 import { FakeConnector } from './fake-connector';
 
 export const ADMIN = '5b10a2844c20165700ede21g';
@@ -40,6 +41,8 @@ export interface ForgeAppHarness {
   logger: Logger & { lines: string[] };
   watch: LeakWatch;
   services: AppServices;
+  /** The stand-in for Jira's REST API behind the gateway, with every call it received. */
+  jira: ReturnType<typeof jiraStandIn>;
   /** The app's web trigger handlers (token endpoint, ping API), exactly as Forge would call them. */
   webTriggers: ForgeApp['webTriggers'];
   deps: AppDependencies;
@@ -75,6 +78,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
       return caller !== undefined && admins.has(caller);
     },
   };
+  const jira = jiraStandIn();
   const deps: AppDependencies = {
     store,
     connector: httpConnectorClient(options.invoker ?? connector.invoke),
@@ -88,6 +92,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
       gateway: async () => 'https://example.atlassian-dev.net/x1/gateway-trigger',
     },
     consentPage: { url: async (requestId) => `${CONSENT_PAGE}${requestId}` },
+    jira,
     now: clock.now,
     logger,
   };
@@ -115,6 +120,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker } = {}): ForgeA
     logger,
     watch,
     services: app.services,
+    jira,
     webTriggers: app.webTriggers,
     deps,
     admins,

@@ -10,6 +10,7 @@ import { IncomingCredentialsForm } from '../../link/IncomingCredentialsForm';
 import { useIssueIncomingCredentials } from '../../link/useIssueIncomingCredentials';
 import { ExchangeValue } from './ExchangeValue';
 import { ProviderEndpoints } from './ProviderEndpoints';
+import { RemoteActivity } from './RemoteActivity';
 import { ReissueSecretDialog } from './ReissueSecretDialog';
 import { RemoteRedirectUriValue } from './RemoteRedirectUriValue';
 
@@ -69,6 +70,7 @@ export function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; 
             }}
           />
           <ProviderEndpoints incoming={incoming} remote={remote} />
+          <RemoteActivity incoming={incoming} remote={remote} />
           <ExchangeValue label="Scopes granted" from="this site" to={remote}>
             {incoming.scopes.join(', ')}
           </ExchangeValue>
