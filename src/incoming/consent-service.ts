@@ -9,7 +9,7 @@ import type { IncomingClients } from './incoming-clients';
 
 /** Said on the consent page before anyone consents (issue 12: say whose permissions the calls use). */
 export const ACTS_AS_APP_TEXT =
-  'Calls the remote makes through this site\'s gateway act as the app "OAuth 2.0 application links", not as you: Forge does not let web triggers act as a user. They can reach what the app can reach in Jira, limited by the scopes below.';
+  'Calls the remote makes through this site\'s gateway act as the app "OAuth 2.0 application links", not as you: Forge does not let web triggers act as a user. They can reach what the app can reach in Jira, limited by the scopes it asks for.';
 
 /**
  * The consent step of the authorization code grant: a signed-in Atlassian account (the resolver's
