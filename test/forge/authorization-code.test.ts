@@ -1,4 +1,5 @@
 import type { ConsentRequestView, ForgeLinkView, ResolverKey } from '../../contract';
+import { forgeConsentPage } from '../../src/app/forge-consent-page';
 import { ACTS_AS_APP_TEXT } from '../../src/incoming/consent-service';
 import { ping } from './helpers/incoming-probe';
 import { ADMIN, NOT_ADMIN, startForgeApp, type ForgeAppHarness } from './helpers/forge-app';
@@ -240,5 +241,20 @@ describe('revocation (RFC 7009) and metadata (RFC 8414)', () => {
       metadataUrl: metadata['issuer'],
       gatewayUrl: 'https://example.atlassian-dev.net/x1/gateway-trigger',
     });
+  });
+});
+
+describe('the consent page URL in Jira (Forge)', () => {
+  it('is built from the app and environment ids and the site URL the resolvers noted, and is unknown before', async () => {
+    const page = forgeConsentPage({
+      store: app.store,
+      appContext: () => ({ appAri: 'ari:cloud:ecosystem::app/1c0f3b2a-0000-4000-8000-000000000001', environmentAri: 'ari:cloud:ecosystem::environment/1c0f3b2a-0000-4000-8000-000000000001/5e1d0c9b-0000-4000-8000-000000000002' }),
+      logger: app.logger,
+    });
+    expect(await page.url('a'.repeat(43))).toBeNull();
+    await page.noteSite('http://evil.example.com');
+    expect(await page.url('a'.repeat(43))).toBeNull();
+    await page.noteSite('https://acme.atlassian.net');
+    expect(await page.url('a'.repeat(43))).toBe(`https://acme.atlassian.net/jira/apps/1c0f3b2a-0000-4000-8000-000000000001/5e1d0c9b-0000-4000-8000-000000000002/consent/${'a'.repeat(43)}`);
   });
 });
