@@ -49,7 +49,10 @@ export function outgoingLinkExtension(api) {
 
   return async (req, res, path) => {
     const at = (suffix) => path === `${context()}${suffix}`;
-    if (req.method === 'GET' && at(PAGE)) return html(res, 200, statusPage(link, results, redirectUrl(), context())), true;
+    if (req.method === 'GET' && at(PAGE)) {
+      html(res, 200, statusPage(link, results, redirectUrl(), context()));
+      return true;
+    }
     if (req.method === 'POST' && at(PAGE)) {
       const form = await api.readForm(req);
       const field = (name) => String(form[name] ?? '').trim();
@@ -65,7 +68,8 @@ export function outgoingLinkExtension(api) {
         pending: null,
       };
       results.connect = results.call = results.refresh = null;
-      return back(res), true;
+      back(res);
+      return true;
     }
     if (req.method === 'POST' && at(`${PAGE}/connect`) && link !== null) {
       await api.readForm(req);
@@ -94,12 +98,14 @@ export function outgoingLinkExtension(api) {
         results.connect = await tokenRequest({ grant_type: 'authorization_code', code: query.get('code') ?? '', redirect_uri: redirectUrl(), code_verifier: link.pending.verifier });
       }
       if (link !== null) link.pending = null;
-      return back(res), true;
+      back(res);
+      return true;
     }
     if (req.method === 'POST' && at(`${PAGE}/refresh`) && link?.tokens != null) {
       await api.readForm(req);
       results.refresh = await refresh();
-      return back(res), true;
+      back(res);
+      return true;
     }
     if (req.method === 'POST' && at(`${PAGE}/call`) && link?.tokens != null) {
       const form = await api.readForm(req);
@@ -113,7 +119,8 @@ export function outgoingLinkExtension(api) {
         signal: AbortSignal.timeout(10_000),
       });
       results.call = { method, path: String(form.path ?? ''), status: response.status, challenge: response.headers.get('www-authenticate'), body: (await response.text()).slice(0, 2000) };
-      return back(res), true;
+      back(res);
+      return true;
     }
     return false;
   };

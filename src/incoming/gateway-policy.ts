@@ -38,8 +38,17 @@ export type PathCheck = { ok: true } | { ok: false; reason: string };
  */
 export function checkGatewayPath(path: string): PathCheck {
   if (path.length > 2000) return { ok: false, reason: 'The path is too long.' };
-  if (!/^\/[A-Za-z0-9\-._~/:@!$&'()*+,;=%]*$/.test(path)) return { ok: false, reason: 'The path has characters Jira REST paths do not use.' };
-  if (/%(2e|2f|5c|00)/i.test(path) || /\/\.{1,2}(\/|$)/.test(path) || path.includes('//')) return { ok: false, reason: 'Dot segments, empty segments and encoded slashes or dots are refused.' };
+  // No `;` (a servlet container drops `;params` after the policy judged the path) and no `?` or `#`.
+  if (!/^\/[A-Za-z0-9\-._~/:@!$&'()*+,=%]*$/.test(path)) return { ok: false, reason: 'The path has characters Jira REST paths do not use.' };
+  if (/\/\.{1,2}(\/|$)/.test(path) || path.includes('//')) return { ok: false, reason: 'Dot segments and empty segments are refused.' };
+  // Jira decodes the path before routing: an escape that decodes to a letter, digit, separator or
+  // control character would let `%61pplication-properties` pass the table below as something else.
+  for (const escape of path.matchAll(/%(..)?/g)) {
+    const code = /^[0-9a-f]{2}$/i.test(escape[1] ?? '') ? parseInt(escape[1]!, 16) : -1;
+    if (code < 0x20 || code === 0x7f || /[A-Za-z0-9\-._~/\\;?#%]/.test(String.fromCharCode(code))) {
+      return { ok: false, reason: 'Percent-escapes of letters, digits, separators or control characters are refused: send those characters as they are.' };
+    }
+  }
   if (!API_ROOT.test(path)) return { ok: false, reason: 'The gateway serves Jira REST paths under /rest/api/3/, /rest/api/2/ and /rest/agile/1.0/ only.' };
   return { ok: true };
 }

@@ -99,7 +99,7 @@ describe('the Jira gateway', () => {
   it('refuses paths outside Jira REST, dot and encoded segments, bodies that are too large or not JSON, and too many calls', async () => {
     const l = await incomingLink(app, { scopes: ['ADMIN'] });
     const token = (await mint(app, l.clientId, l.secret))!.accessToken;
-    for (const path of ['', '/', '/wiki/rest/api/content', '/rest/api/3/../../secure/admin', '/rest/api/3/%2e%2e/x', '/rest/api/3//myself', '/rest/api/3/issue%2fDEMO-1', '/rest/api/4/myself']) {
+    for (const path of ['', '/', '/wiki/rest/api/content', '/rest/api/3/../../secure/admin', '/rest/api/3/%2e%2e/x', '/rest/api/3//myself', '/rest/api/3/issue%2fDEMO-1', '/rest/api/4/myself', '/rest/api/3/%61pplication-properties', '/rest/api/3/application-properties;x', '/rest/api/3/myself%3bx', '/rest/api/3/x%', '/rest/api/3/x%zz']) {
       expect({ path, status: (await gateway({ path, token })).statusCode }).toEqual({ path, status: 400 });
     }
     expect((await gateway({ method: 'OPTIONS', path: '/rest/api/3/myself', token })).statusCode).toBe(405);
@@ -142,6 +142,8 @@ describe('the gateway policy', () => {
     ['GET', '/rest/api/3/auditing/record', 'ADMIN'],
     ['POST', '/rest/api/3/project', 'ADMIN'],
     ['PUT', '/rest/api/3/user/properties/x', 'ADMIN'],
+    ['GET', '/rest/api/3/user/search?query=a%20b'.split('?')[0]!, 'READ'],
+    ['GET', '/rest/api/3/issue/DEMO-1/properties/caf%C3%A9', 'READ'],
   ])('%s %s needs %s', (method, path, scope) => {
     expect(checkGatewayPath(path)).toEqual({ ok: true });
     expect(requiredScope(method, path)).toBe(scope);
