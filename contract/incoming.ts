@@ -48,8 +48,39 @@ export const IncomingViewSchema = z.object({
   tokenEndpointUrl: z.string().nullable(),
   /** An API that answers only to a valid token: the remote's outgoing link can test against it. */
   pingUrl: z.string().nullable(),
+  /** The rest of this site's provider endpoints (web triggers), so the remote's admin copies every one from one place. */
+  authorizationEndpointUrl: z.string().nullable().default(null),
+  revocationEndpointUrl: z.string().nullable().default(null),
+  /** RFC 8414 metadata: every endpoint and what they support, in one JSON document. */
+  metadataUrl: z.string().nullable().default(null),
+  /** Jira Cloud's REST APIs for the remote, with its access token; the path after it is the Jira path. */
+  gatewayUrl: z.string().nullable().default(null),
+  /** What the remote did with these credentials; null where it was not read. */
+  activity: z.lazy(() => IncomingActivitySchema).nullable().default(null),
 });
 export type IncomingView = z.infer<typeof IncomingViewSchema>;
+
+/**
+ * What the remote has done with this link's incoming credentials, as this site saw it (issue 12
+ * item 3): not what anyone ticked, but the last token it obtained and the last gateway call.
+ */
+export const IncomingActivitySchema = z.object({
+  lastToken: z.object({ at: z.string(), grant: z.string(), generation: z.number().int() }).nullable(),
+  lastGatewayCall: z
+    .object({
+      at: z.string(),
+      method: z.string(),
+      /** The Jira REST path, without the query. */
+      path: z.string(),
+      scope: CloudIncomingScopeSchema,
+      /** The HTTP status the remote got. */
+      status: z.number().int(),
+      /** `ok`, or the OAuth error the gateway answered (`insufficient_scope`, `invalid_token`...), or `jira_error`. */
+      outcome: z.string(),
+    })
+    .nullable(),
+});
+export type IncomingActivity = z.infer<typeof IncomingActivitySchema>;
 
 /** This site's client IDs: 16 random bytes in hex. */
 export const IncomingClientIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'is not a client ID this site issues');

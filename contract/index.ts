@@ -20,3 +20,4 @@ export * from './secret-fingerprint';
 export * from './health';
 export * from './provider-settings';
 export * from './revocation';
+export * from './consent';

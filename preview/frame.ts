@@ -6,11 +6,13 @@
 import type { PreviewSurface } from './surfaces';
 import { PREVIEW_USERS, type PreviewUser } from './users';
 
-export function framePage(options: { surface: PreviewSurface; user: PreviewUser; theme: 'light' | 'dark'; connectorUrl: string }): string {
+export function framePage(options: { surface: PreviewSurface; user: PreviewUser; theme: 'light' | 'dark'; connectorUrl: string; route?: string | null }): string {
   const { surface, user } = options;
   const title = surface.title;
+  // `route`: the path inside the app's page (Forge's history location), kept when the account or theme changes.
+  const route: Record<string, string> = options.route === null || options.route === undefined ? {} : { route: options.route };
   const query = (changes: { theme?: string; as?: string }): string =>
-    `?${new URLSearchParams({ module: surface.moduleKey, as: changes.as ?? user.key, theme: changes.theme ?? options.theme }).toString()}`.replace(/&/g, '&amp;');
+    `?${new URLSearchParams({ module: surface.moduleKey, as: changes.as ?? user.key, theme: changes.theme ?? options.theme, ...route }).toString()}`.replace(/&/g, '&amp;');
   const users = PREVIEW_USERS.map((u) => `<a href="${query({ as: u.key })}" aria-current="${u.key === user.key ? 'page' : 'false'}">${u.displayName}</a>`).join(' / ');
   const sidebar =
     surface.extensionType === 'jira:adminPage'
@@ -72,6 +74,11 @@ export const BRIDGE_SHIM = `(() => {
           return json(await fetch('/__preview/invoke' + as, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionKey: payload.functionKey, payload: payload.payload ?? {} }) }));
         case 'getContext':
           return json(await fetch('/__preview/context' + as));
+        case 'createHistory': {
+          // Forge's history of a full-page module: the path inside the app's page.
+          const history = { location: { pathname: search.get('route') ?? '/', search: '', hash: '', state: null }, listen: () => () => undefined, push: () => undefined, replace: () => undefined };
+          return history;
+        }
         case 'enableTheming':
           document.documentElement.setAttribute('data-color-mode', theme);
           document.documentElement.setAttribute('data-theme', theme + ':' + theme + ' spacing:spacing typography:typography');

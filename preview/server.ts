@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ResolverKey, ResolverResponse } from '../contract';
+import { CONSENT_MODULE_KEY, type ResolverKey, type ResolverResponse } from '../contract';
 import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
@@ -14,7 +14,9 @@ import { httpConnectorClient, type RemoteInvoker } from '../src/connector-client
 import type { Logger } from '../src/logger';
 import { jiraUserDirectory } from '../src/users/user-directory';
 import type { WebTriggerHandler } from '../src/webtriggers/web-trigger';
+import { baseWebTriggerUrls } from '../src/webtriggers/web-trigger-urls';
 import { FileKeyValueStore } from './file-key-value-store';
+import { jiraStandIn } from './jira-stand-in';
 import { loadForgeIdentity, type ForgeIdentity } from './forge-identity';
 import { BRIDGE_SHIM, framePage } from './frame';
 import { previewSurface, type PreviewSurface } from './surfaces';
@@ -152,7 +154,11 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       adminCheck: { isJiraAdministrator: async () => currentPreviewUser().admin },
       // ...and Jira's user API knows them by name.
       users: jiraUserDirectory(previewJiraUsers(Object.fromEntries(PREVIEW_USERS.map((user) => [user.accountId, user.displayName]))), { now: () => new Date(), logger }),
-      webTriggers: { tokenEndpoint: async () => `${url}/x/oauth-token`, ping: async () => `${url}/x/oauth-ping` },
+      webTriggers: baseWebTriggerUrls(`${url}/x`),
+      // The consent surface in the preview's frame; the account is whoever the frame is signed in as (admin first).
+      // Jira Cloud's REST API behind the gateway: a stand-in (Forge's asApp().requestJira cannot run here).
+      jira: jiraStandIn(),
+      consentPage: { url: async (requestId) => `${url}/?${new URLSearchParams({ module: CONSENT_MODULE_KEY, route: `/consent/${requestId}` }).toString()}` },
       now: () => new Date(),
       logger,
     };
@@ -196,7 +202,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       if (user === undefined || surface === undefined) return send(res, 404, 'text/plain', 'the preview has no such user or module');
       if (route === '/' && req.method === 'GET') {
         const theme = requestUrl.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
-        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ surface, user, theme, connectorUrl }));
+        return send(res, 200, CONTENT_TYPES['.html']!, framePage({ surface, user, theme, connectorUrl, route: requestUrl.searchParams.get('route') }));
       }
       if (route === '/__preview/bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, BRIDGE_SHIM);
       if (route === '/__preview/context') {
@@ -211,12 +217,15 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         return send(res, 200, 'application/json', JSON.stringify(result));
       }
       if (route.startsWith('/x/')) {
-        const trigger = webTriggers[route.slice(3)];
+        // `/x/<key><userPath>`: the gateway takes the Jira path after its URL, as Forge passes `userPath`.
+        const [key = '', ...rest] = route.slice(3).split('/');
+        const trigger = webTriggers[key];
         if (trigger === undefined) return send(res, 404, 'text/plain', 'no such web trigger');
         const response = await trigger(
           {
             method: req.method ?? 'GET',
             path: route,
+            ...(rest.length === 0 ? {} : { userPath: `/${rest.join('/')}` }),
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v : v === undefined ? [] : [v]])),
             queryParameters: Object.fromEntries([...new Set(requestUrl.searchParams.keys())].map((k) => [k, requestUrl.searchParams.getAll(k)])),
             body: await readLimitedBody(req, WEB_TRIGGER_BODY_LIMIT_BYTES),

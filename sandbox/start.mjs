@@ -90,6 +90,7 @@ process.stdout.write(
     `  client ID:     ${client.client_id}`,
     `  client secret: ${client.client_secret}   (generated for this run only)`,
     `  redirect URI:  ${values['redirect-uri']}`,
+    `  outgoing link: ${dc.baseUrl()}/plugins/servlet/applinks/outgoing   (this Data Center calling Jira Cloud: enter the cloud side's client ID, secret and endpoints)`,
     '',
   ].join('\n'),
 );

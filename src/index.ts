@@ -16,5 +16,17 @@ export const tokenEndpoint = app.tokenEndpoint;
 /** Web trigger `oauth-ping`: answers 200 to a valid access token only. */
 export const pingApi = app.pingApi;
 
+/** Web trigger `oauth-authorize`: the authorization endpoint (code grant with PKCE). */
+export const authorizeEndpoint = app.authorizeEndpoint;
+
+/** Web trigger `oauth-revoke`: token revocation (RFC 7009). */
+export const revocationEndpoint = app.revocationEndpoint;
+
+/** Web trigger `oauth-metadata`: the authorization server metadata (RFC 8414 fields). */
+export const metadataEndpoint = app.metadataEndpoint;
+
+/** Web trigger `jira-gateway`: Jira Cloud's REST APIs for the remote, governed by its token's scopes, as the app. */
+export const jiraGateway = app.jiraGateway;
+
 /** Trigger `app-upgraded` (`avi:forge:upgraded:app`): the one-time sweep of incoming clients kept before the upgrade. */
 export const upgraded = app.upgraded;

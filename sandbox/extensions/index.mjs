@@ -5,4 +5,9 @@
  * request. `api` gives the running sandbox: `{provider, settings, issuer, base(), kind(), send,
  * readForm}`. Extensions are asked in order, before the OAuth 2.0 provider.
  */
-export const EXTENSIONS = [];
+import { outgoingLinkExtension } from './outgoing-link.mjs';
+
+export const EXTENSIONS = [
+  // An outgoing link to an external application (seed 003), e.g. the Jira Cloud side of a link.
+  outgoingLinkExtension,
+];

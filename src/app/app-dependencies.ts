@@ -1,7 +1,13 @@
 import type { AdminCheck } from '../permissions/jira-admin-check';
 import type { ConnectorClient } from '../connector-client/connector-client';
 import { ConnectorStatusService } from '../connector-client/connector-status';
+import { AuthorizationGrants } from '../incoming/authorization-grants';
+import type { ConsentPage } from '../incoming/authorize-endpoint';
+import { ConsentService } from '../incoming/consent-service';
+import { GatewayRateLimit } from '../incoming/gateway-rate-limit';
+import { IncomingActivityLog } from '../incoming/incoming-activity';
 import { IncomingClients } from '../incoming/incoming-clients';
+import type { JiraRequester } from '../incoming/jira-gateway';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
 import { LinkService } from '../links/link-service';
@@ -19,6 +25,10 @@ export interface AppDependencies {
   connector: ConnectorClient;
   adminCheck: AdminCheck;
   webTriggers: WebTriggerUrls;
+  /** Where a signed-in account approves a remote's authorization request (the consent surface). */
+  consentPage: ConsentPage;
+  /** Jira Cloud's REST API as the app (`asApp().requestJira`), for the gateway. */
+  jira: JiraRequester;
   now: () => Date;
   logger: Logger;
   /** Display names of the audit log's actors (Jira's user API); absent, the page shows account IDs. */
@@ -33,18 +43,25 @@ export interface AppServices {
   auditReader: AuditReader;
   clients: IncomingClients;
   tokens: TokenService;
+  repository: LinkRepository;
+  grants: AuthorizationGrants;
+  consent: ConsentService;
+  activity: IncomingActivityLog;
+  gatewayRateLimit: GatewayRateLimit;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
   const audit = new AuditLog(deps.store, deps.now);
   const repository = new LinkRepository(deps.store);
   const clients = new IncomingClients({ store: deps.store, links: repository, now: deps.now, logger: deps.logger });
+  const activity = new IncomingActivityLog({ store: deps.store, now: deps.now, logger: deps.logger });
   const links = new LinkService({
     links: repository,
     audit,
     connector: deps.connector,
     clients,
     webTriggers: deps.webTriggers,
+    activity,
     now: deps.now,
     logger: deps.logger,
   });
@@ -56,7 +73,13 @@ export function buildServices(deps: AppDependencies): AppServices {
     view: (record) => links.viewOf(record),
     urls: () => links.urls(),
   });
+  const grants = new AuthorizationGrants({ store: deps.store, now: deps.now });
   return {
+    repository,
+    grants,
+    activity,
+    gatewayRateLimit: new GatewayRateLimit({ store: deps.store, now: deps.now }),
+    consent: new ConsentService({ grants, clients, links: repository, logger: deps.logger }),
     links,
     incoming,
     connectorStatus: new ConnectorStatusService({ connector: deps.connector, audit }),

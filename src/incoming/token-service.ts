@@ -24,6 +24,8 @@ const TokenRecordSchema = z.object({
   expiresAt: z.string(),
   /** Set when a refresh token has been exchanged; a second exchange is a replay. */
   consumedAt: z.string().nullable(),
+  /** The account that consented, for tokens from an authorization code; null for client credentials. */
+  subject: z.string().optional(),
 });
 type TokenRecord = z.infer<typeof TokenRecordSchema>;
 
@@ -41,7 +43,7 @@ export interface TokenResponse {
 }
 
 export type AccessCheck =
-  | { valid: true; clientId: string; linkId: string; scopes: CloudIncomingScope[]; expiresAt: string }
+  | { valid: true; clientId: string; linkId: string; scopes: CloudIncomingScope[]; expiresAt: string; subject?: string }
   | { valid: false; reason: 'unknown' | 'expired' | 'revoked' };
 
 /**
@@ -60,11 +62,11 @@ export class TokenService {
    * issue one anyway: the remote's outgoing link refreshes like any Data Center client does, and a
    * refresh token lets it do so without sending its client secret every hour.
    */
-  async issue(client: IncomingClient, scopes: CloudIncomingScope[], familyId: string = (this.deps.newId ?? randomUUID)()): Promise<TokenResponse> {
+  async issue(client: IncomingClient, scopes: CloudIncomingScope[], familyId: string = (this.deps.newId ?? randomUUID)(), subject: string | null = null): Promise<TokenResponse> {
     const now = this.deps.now();
     const access = randomToken();
     const refresh = randomToken();
-    const base = { clientId: client.clientId, linkId: client.linkId, generation: client.generation, scopes, familyId, issuedAt: now.toISOString(), consumedAt: null };
+    const base = { clientId: client.clientId, linkId: client.linkId, generation: client.generation, scopes, familyId, issuedAt: now.toISOString(), consumedAt: null, ...(subject === null ? {} : { subject }) };
     await this.deps.store.set(KEYS.token(tokenDigest(access)), { ...base, kind: 'access', expiresAt: after(now, ACCESS_TOKEN_SECONDS) }, { ttlSeconds: ACCESS_TOKEN_SECONDS });
     await this.deps.store.set(KEYS.token(tokenDigest(refresh)), { ...base, kind: 'refresh', expiresAt: after(now, REFRESH_TOKEN_SECONDS) }, { ttlSeconds: REFRESH_TOKEN_SECONDS });
     return { access_token: access, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh, scope: scopes.join(' ') };
@@ -99,7 +101,22 @@ export class TokenService {
       this.deps.logger.warn('A rotated refresh token was presented again; its token family is revoked', { clientId: client.clientId, linkId: client.linkId, familyId: record.familyId });
       throw new OAuthEndpointError('invalid_grant', 'The refresh token was already used. Every token issued from it has been revoked: get new tokens with the client credentials.');
     }
-    return this.issue(client, scopes, record.familyId);
+    return this.issue(client, scopes, record.familyId, record.subject ?? null);
+  }
+
+  /**
+   * RFC 7009: revokes a token this client holds. A refresh token takes its whole family with it
+   * (section 2.1: the access tokens of the same grant too); an access token goes alone. Unknown
+   * tokens are not an error (section 2.2); another client's token is refused and left alone.
+   */
+  async revoke(client: IncomingClient, token: string): Promise<'revoked' | 'unknown' | 'other-client'> {
+    const key = KEYS.token(tokenDigest(token));
+    const record = await this.read(key);
+    if (record === undefined) return 'unknown';
+    if (record.clientId !== client.clientId) return 'other-client';
+    if (record.kind === 'refresh') await this.revokeFamily(record.familyId, 'revoked by the client');
+    else await this.deps.store.delete(key);
+    return 'revoked';
   }
 
   /** Whether a bearer token may call the ping API (or any API this site serves to remotes). */
@@ -113,7 +130,7 @@ export class TokenService {
     // The grant's current scopes, not the ones at minting: narrowing a link narrows its live tokens.
     const scopes = currentScopes(record.scopes, client.scopes);
     if (scopes.length === 0) return { valid: false, reason: 'revoked' };
-    return { valid: true, clientId: record.clientId, linkId: record.linkId, scopes, expiresAt: record.expiresAt };
+    return { valid: true, clientId: record.clientId, linkId: record.linkId, scopes, expiresAt: record.expiresAt, ...(record.subject === undefined ? {} : { subject: record.subject }) };
   }
 
   private async read(key: string): Promise<TokenRecord | undefined> {
@@ -128,7 +145,8 @@ export class TokenService {
     return FamilySchema.safeParse(await this.deps.store.get(KEYS.tokenFamily(familyId))).success;
   }
 
-  private async revokeFamily(familyId: string, reason: string): Promise<void> {
+  /** Revokes every token of a family (a reused refresh token, a replayed code, a revocation). */
+  async revokeFamily(familyId: string, reason: string): Promise<void> {
     await this.deps.store.set(KEYS.tokenFamily(familyId), { revokedAt: this.deps.now().toISOString(), reason }, { ttlSeconds: REFRESH_TOKEN_SECONDS });
   }
 }

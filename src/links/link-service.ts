@@ -23,6 +23,7 @@ import { errorFields, type Logger } from '../logger';
 import type { AuditLog } from '../storage/audit-log';
 import { MAX_LINKS, type LinkRepository } from '../storage/link-repository';
 import type { WebTriggerUrls } from '../webtriggers/web-trigger-urls';
+import type { IncomingActivityLog } from '../incoming/incoming-activity';
 import { diffLinks } from './audit-diff';
 import { applicableSteps } from './exchange-steps';
 import type { LinkRecord } from './link-record';
@@ -35,6 +36,8 @@ export interface LinkServiceDeps {
   connector: ConnectorClient;
   clients: IncomingClients;
   webTriggers: WebTriggerUrls;
+  /** What the remote did with the incoming credentials (last token, last gateway call). */
+  activity?: IncomingActivityLog;
   now: () => Date;
   logger: Logger;
 }
@@ -276,14 +279,23 @@ export class LinkService {
   }
 
   private async view(record: LinkRecord, connectorReachable: boolean, credential: CredentialSummary | null): Promise<ForgeLinkView> {
-    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential });
+    const activity = record.incoming === null || this.deps.activity === undefined ? null : await this.deps.activity.of(record.id);
+    return toLinkView(record, { urls: record.incoming === null ? NO_URLS : await this.urls(), connectorReachable, credential, activity });
   }
 
   /** The web trigger URLs; a view without them is better than no view. */
   async urls(): Promise<IncomingUrls> {
     try {
-      const [tokenEndpointUrl, pingUrl] = await Promise.all([this.deps.webTriggers.tokenEndpoint(), this.deps.webTriggers.ping()]);
-      return { tokenEndpointUrl, pingUrl };
+      const t = this.deps.webTriggers;
+      const [tokenEndpointUrl, pingUrl, authorizationEndpointUrl, revocationEndpointUrl, metadataUrl, gatewayUrl] = await Promise.all([
+        t.tokenEndpoint(),
+        t.ping(),
+        t.authorize(),
+        t.revoke(),
+        t.metadata(),
+        t.gateway(),
+      ]);
+      return { tokenEndpointUrl, pingUrl, authorizationEndpointUrl, revocationEndpointUrl, metadataUrl, gatewayUrl };
     } catch (error) {
       this.deps.logger.warn('Could not read the web trigger URLs', errorFields(error));
       return NO_URLS;
@@ -296,5 +308,5 @@ function withCredential(item: LinkSummary, credential: CredentialSummary | undef
   return credential === undefined ? item : { ...item, credential };
 }
 
-const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null };
+const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null, authorizationEndpointUrl: null, revocationEndpointUrl: null, metadataUrl: null, gatewayUrl: null };
 

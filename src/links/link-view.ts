@@ -1,14 +1,19 @@
-import type { CredentialSummary, ForgeLinkView, IncomingView } from '../../contract';
+import type { CredentialSummary, ForgeLinkView, IncomingActivity, IncomingView } from '../../contract';
 import { exchangeView } from './exchange-steps';
 import type { IncomingRecord, LinkRecord } from './link-record';
 
 export interface IncomingUrls {
   tokenEndpointUrl: string | null;
   pingUrl: string | null;
+  authorizationEndpointUrl: string | null;
+  revocationEndpointUrl: string | null;
+  metadataUrl: string | null;
+  gatewayUrl: string | null;
 }
 
-export function incomingView(incoming: IncomingRecord, urls: IncomingUrls): IncomingView {
+export function incomingView(incoming: IncomingRecord, urls: IncomingUrls, activity: IncomingActivity | null = null): IncomingView {
   return {
+    activity,
     clientId: incoming.clientId,
     scopes: incoming.scopes,
     redirectUri: incoming.redirectUri,
@@ -20,7 +25,7 @@ export function incomingView(incoming: IncomingRecord, urls: IncomingUrls): Inco
 }
 
 /** What the admin page sees of a link. Built from the stored record, which holds no secret. */
-export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; connectorReachable: boolean; credential: CredentialSummary | null }): ForgeLinkView {
+export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; connectorReachable: boolean; credential: CredentialSummary | null; activity?: IncomingActivity | null }): ForgeLinkView {
   const o = record.outgoing;
   return {
     id: record.id,
@@ -40,7 +45,7 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
       redirectUri: o.redirectUri,
       provider: o.provider ?? null,
     },
-    incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls),
+    incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls, options.activity ?? null),
     exchange: exchangeView(record),
     lastTest: record.lastTest,
     connectorReachable: options.connectorReachable,

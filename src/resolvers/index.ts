@@ -1,8 +1,9 @@
 import Resolver from '@forge/resolver';
-import { RESOLVER_KEYS, RESOLVERS, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
+import { CONSENT_RESOLVER_KEYS, RESOLVER_KEYS, RESOLVERS, isConsentResolverKey, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
 import { AppError } from '../errors';
 import type { AppDependencies, AppServices } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
+import { consentResolvers } from './consent-resolvers';
 import { failure } from './envelope';
 
 /** Every resolver the admin page calls, by key (the keys are in the contract, for the page's bridge module). */
@@ -42,14 +43,19 @@ export type ResolverHandler = ReturnType<Resolver['getDefinitions']>;
  * inherited from `Object` (`constructor`, `toString`, `hasOwnProperty`...); `constructor` would
  * run without the admin check and echo the request back. Only declared keys reach dispatch.
  */
-export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connector' | 'logger'>, services: AppServices): ResolverHandler {
+export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connector' | 'logger'> & { consentPage?: AppDependencies['consentPage'] }, services: AppServices): ResolverHandler {
   const definitions = resolverDefinitions(deps, services);
   const resolver = new Resolver();
   for (const key of RESOLVER_KEYS) resolver.define(key, adminResolver(deps, key, definitions[key] as ResolverDefinition));
+  // The consent surface's keys: for any signed-in account, without the admin check.
+  const consent = consentResolvers(deps, services.consent);
+  for (const key of CONSENT_RESOLVER_KEYS) resolver.define(key, consent[key]);
   const dispatch = resolver.getDefinitions();
   return async (request, runtime) => {
     const key: unknown = (request as { call?: { functionKey?: unknown } } | undefined)?.call?.functionKey;
-    if (!isResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
+    const siteUrl: unknown = (request as { context?: { siteUrl?: unknown } } | undefined)?.context?.siteUrl;
+    if (typeof siteUrl === 'string') await deps.consentPage?.noteSite?.(siteUrl);
+    if (!isResolverKey(key) && !isConsentResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
     return dispatch(request, runtime);
   };
 }

@@ -24,6 +24,14 @@ export const KEYS = {
   incomingSweepDone: 'migration:incoming-clients-swept',
   /** An issued token, by the SHA-256 of its value: the value itself is never stored. */
   token: (digest: string) => `oauth-token:${digest}`,
+  /** An authorization request waiting for consent, by the SHA-256 of its id (10 minutes). */
+  pendingAuthorization: (digest: string) => `oauth-pending:${digest}`,
+  /** An authorization code, by the SHA-256 of its value (10 minutes, single use). */
+  authorizationCode: (digest: string) => `oauth-code:${digest}`,
+  /** What the remote last did with a link's incoming credentials (token, gateway call): shown to admins. */
+  incomingActivity: (linkId: string, kind: 'token' | 'gateway') => `incoming-activity:${linkId}:${kind}`,
+  /** Calls through the gateway in the current minute, per client (rate limit). */
+  gatewayWindow: (clientId: string, minute: number) => `gateway-rate:${clientId}:${minute}`,
   /** A refresh-token family, revoked as a whole when a rotated refresh token is used again. */
   tokenFamily: (familyId: string) => `oauth-token-family:${familyId}`,
 } as const;

@@ -6,6 +6,8 @@
 export interface WebTriggerRequest {
   method: string;
   path?: string;
+  /** The path after the trigger's URL (Forge passes it since late 2025; older types lack it). */
+  userPath?: string;
   headers?: Record<string, string[] | undefined>;
   queryParameters?: Record<string, string[] | undefined>;
   body?: string;

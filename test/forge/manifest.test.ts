@@ -97,7 +97,8 @@ describe('manifest.yml', () => {
     const m = manifest();
     const functions = new Set((m.modules.function ?? []).map((f) => f.key));
     const triggers = m.modules.webtrigger ?? [];
-    expect(triggers.map((t) => t.key).sort()).toEqual(['oauth-ping', 'oauth-token']);
+    expect(triggers.map((t) => t.key)).toEqual(expect.arrayContaining(['oauth-ping', 'oauth-token']));
+    expect(triggers.map((t) => t.key).sort()).toEqual(['jira-gateway', 'oauth-authorize', 'oauth-metadata', 'oauth-ping', 'oauth-revoke', 'oauth-token']);
     for (const trigger of triggers) {
       expect(functions.has(trigger.function ?? '')).toBe(true);
       expect(trigger).toMatchObject({ response: { type: 'dynamic' } });
@@ -110,6 +111,8 @@ describe('manifest.yml', () => {
     expect(connector?.baseUrl).toMatch(/^https:\/\//);
     expect(connector?.auth).toEqual({ appSystemToken: { enabled: false }, appUserToken: { enabled: false } });
     expect(m.permissions.external.fetch.backend).toContainEqual({ remote: 'connector' });
-    expect(m.permissions.scopes.sort()).toEqual(['read:jira-user', 'read:jira-work', 'storage:app']);
+    expect(m.permissions.scopes).toEqual(expect.arrayContaining(['read:jira-work', 'storage:app']));
+    // The gateway's calls as the app (issue 12): WRITE edits issues, ADMIN reaches configuration and users.
+    expect(m.permissions.scopes.sort()).toEqual(['manage:jira-configuration', 'read:jira-user', 'read:jira-work', 'storage:app', 'write:jira-work']);
   });
 });

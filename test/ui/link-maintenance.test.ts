@@ -13,6 +13,7 @@ import type { OidcClientSpec } from '../helpers/oidc-server';
 import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
 import { signInAtSandbox } from '../helpers/sandbox-sign-in';
 import { oauthFailure } from '../helpers/oauth-failure';
+import { walkDataCenterOutgoingLink } from '../helpers/provider-walk';
 
 /**
  * What an admin does on a link's page after the wizard, in Chromium against the local preview and
@@ -346,5 +347,9 @@ describeUi('maintaining a link from its page, against the sandbox Data Center', 
     expect(await app.getByRole('button', { name: 'Jira (leaving)', exact: true }).count()).toBe(0);
     await shot(page, '37-deleted-list');
     expect(errors).toEqual([]);
+  });
+
+  it("completes the sandbox Data Center's outgoing link to this site, consents as an ordinary user, calls Jira within its scope, and stops at the next refresh after a new secret", async () => {
+    await walkDataCenterOutgoingLink({ preview, dc, context });
   });
 });

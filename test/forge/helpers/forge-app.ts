@@ -7,10 +7,13 @@ import type { Logger } from '../../../src/logger';
 import type { UserDirectory } from '../../../src/users/user-directory';
 import { MemoryKeyValueStore, type StoreOperation } from '../../../preview/memory-key-value-store';
 import { LeakWatch } from '../../helpers/leak-watch';
+import { jiraStandIn } from '../../../preview/jira-stand-in';
 import { FakeConnector } from './fake-connector';
 
 export const ADMIN = '5b10a2844c20165700ede21g';
 export const NOT_ADMIN = '5b10ac8d82e05b22cc7d4ef5';
+/** Where the test app's consent surface is: the pending request id follows. */
+export const CONSENT_PAGE = 'https://example.atlassian.net/jira/apps/app-1/env-1/consent/';
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -39,6 +42,8 @@ export interface ForgeAppHarness {
   logger: Logger & { lines: string[] };
   watch: LeakWatch;
   services: AppServices;
+  /** The stand-in for Jira's REST API behind the gateway, with every call it received. */
+  jira: ReturnType<typeof jiraStandIn>;
   /** The app's web trigger handlers (token endpoint, ping API), exactly as Forge would call them. */
   webTriggers: ForgeApp['webTriggers'];
   deps: AppDependencies;
@@ -74,6 +79,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker; users?: UserDi
       return caller !== undefined && admins.has(caller);
     },
   };
+  const jira = jiraStandIn();
   const deps: AppDependencies = {
     store,
     connector: httpConnectorClient(options.invoker ?? connector.invoke),
@@ -81,7 +87,13 @@ export function startForgeApp(options: { invoker?: RemoteInvoker; users?: UserDi
     webTriggers: {
       tokenEndpoint: async () => 'https://example.atlassian-dev.net/x1/token-trigger',
       ping: async () => 'https://example.atlassian-dev.net/x1/ping-trigger',
+      authorize: async () => 'https://example.atlassian-dev.net/x1/authorize-trigger',
+      revoke: async () => 'https://example.atlassian-dev.net/x1/revoke-trigger',
+      metadata: async () => 'https://example.atlassian-dev.net/x1/metadata-trigger',
+      gateway: async () => 'https://example.atlassian-dev.net/x1/gateway-trigger',
     },
+    consentPage: { url: async (requestId) => `${CONSENT_PAGE}${requestId}` },
+    jira,
     now: clock.now,
     logger,
     ...(options.users === undefined ? {} : { users: options.users }),
@@ -110,6 +122,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker; users?: UserDi
     logger,
     watch,
     services: app.services,
+    jira,
     webTriggers: app.webTriggers,
     deps,
     admins,

@@ -9,6 +9,8 @@ import { useAction } from '../../hooks/useAction';
 import { IncomingCredentialsForm } from '../../link/IncomingCredentialsForm';
 import { useIssueIncomingCredentials } from '../../link/useIssueIncomingCredentials';
 import { ExchangeValue } from './ExchangeValue';
+import { ProviderEndpoints } from './ProviderEndpoints';
+import { RemoteActivity } from './RemoteActivity';
 import { ReissueSecretDialog } from './ReissueSecretDialog';
 import { RemoteRedirectUriValue } from './RemoteRedirectUriValue';
 
@@ -67,11 +69,8 @@ export function IncomingValues({ link, onLink, remote }: { link: ForgeLinkView; 
               void reissue.run(incoming.scopes, redirectUri);
             }}
           />
-          {incoming.tokenEndpointUrl !== null && (
-            <ExchangeValue label="Token endpoint" from="this site" to={`${remote}'s outgoing link`}>
-              <CopyValue label="Token endpoint URL" value={incoming.tokenEndpointUrl} />
-            </ExchangeValue>
-          )}
+          <ProviderEndpoints incoming={incoming} remote={remote} />
+          <RemoteActivity incoming={incoming} remote={remote} />
           <ExchangeValue label="Scopes granted" from="this site" to={remote}>
             {incoming.scopes.join(', ')}
           </ExchangeValue>

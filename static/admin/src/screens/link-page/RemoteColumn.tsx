@@ -1,4 +1,16 @@
-import { REMOTE_PRESETS, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
+import { REMOTE_PRESETS, type ExchangeStepId, type ForgeLinkView, type IncomingView } from '../../../../../contract';
+import { formatTime } from '../../format';
+
+/** Whether this site saw the remote's outgoing link work: a token obtained with the current secret (not a tick). */
+function SeenWorking({ incoming }: { incoming: IncomingView }) {
+  const token = incoming.activity?.lastToken ?? null;
+  const seen = token !== null && Date.parse(token.at) >= Date.parse(incoming.issuedAt);
+  return (
+    <p className={seen ? 'status-ok' : 'subtle'} data-value="remote-outgoing-seen" data-status={seen ? 'done' : 'pending'}>
+      {seen ? `Seen working: it obtained a token ${formatTime(token.at)}` : 'Not seen working yet: no token obtained with the current secret'}
+    </p>
+  );
+}
 
 /**
  * The remote's side of the exchange. This site cannot see into the remote, so each of its links is
@@ -37,6 +49,7 @@ export function RemoteColumn({ link, remote, onMark, busy }: { link: ForgeLinkVi
             <li>Shows a redirect URI → to this site ({remote}'s redirect URI)</li>
           </ul>
           {check('remote-outgoing-link', `Done in ${remote}`, outgoingStep.status)}
+          {link.incoming !== null && <SeenWorking incoming={link.incoming} />}
         </div>
       )}
       {incomingStep === undefined && outgoingStep === undefined && <p className="subtle">Nothing to configure in {remote}.</p>}
