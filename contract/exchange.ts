@@ -14,8 +14,14 @@ export const EXCHANGE_STEP_IDS = [
 export const ExchangeStepIdSchema = z.enum(EXCHANGE_STEP_IDS);
 export type ExchangeStepId = z.infer<typeof ExchangeStepIdSchema>;
 
-/** Steps the admin marks by hand: they happen in the remote application, where this app cannot look. */
+/**
+ * Steps whose marks a stored link may hold. The remote's outgoing link was marked by hand before
+ * the cloud side could see it work; stored marks for it still parse, and are ignored.
+ */
 export const MANUAL_EXCHANGE_STEPS = ['remote-incoming-link', 'remote-outgoing-link'] as const satisfies readonly ExchangeStepId[];
+/** Steps the admin marks by hand now: the remote's incoming link, where this app cannot look. */
+export const MARKABLE_EXCHANGE_STEPS = ['remote-incoming-link'] as const satisfies readonly ManualExchangeStepId[];
+type ManualExchangeStepId = (typeof MANUAL_EXCHANGE_STEPS)[number];
 export const ManualExchangeStepSchema = z.enum(MANUAL_EXCHANGE_STEPS);
 export type ManualExchangeStep = z.infer<typeof ManualExchangeStepSchema>;
 

@@ -1,10 +1,12 @@
-import { REMOTE_PRESETS, isAtlassianApplication, type ExchangeStepId, type ExchangeStepView, type ForgeLinkView } from '../../contract';
+import { REMOTE_PRESETS, isAtlassianApplication, type ExchangeStepId, type ExchangeStepView, type ForgeLinkView, type IncomingActivity } from '../../contract';
 import type { LinkRecord } from './link-record';
 
 /**
  * The credential exchange as explicit steps (DESIGN section 3, seeds 000 and 001): who does what,
  * and which value moves where. Steps that happen in this app are done when their effect is in the
- * record; steps in the remote application, where the app cannot look, are marked by the admin.
+ * record. Of the steps in the remote application, the outgoing link is done when this site saw it
+ * work (a token obtained with the current secret, issue 12 item 3), never on someone's word; the
+ * incoming link, where this app cannot look, is marked by the admin.
  */
 
 /** Only Atlassian applications call back with credentials this site issues; external providers do not. */
@@ -45,9 +47,9 @@ function describe(id: ExchangeStepId, record: LinkRecord): StepText {
       return { title: `Issue this site's client ID and secret for ${remote}`, actor: 'site-admin', mode: 'automatic', moves: null };
     case 'remote-outgoing-link':
       return {
-        title: `In ${remote}, configure the outgoing link with this site's client ID, secret and token endpoint`,
+        title: `In ${remote}, configure the outgoing link with this site's client ID, secret and endpoints; done when ${remote} first obtains a token with them`,
         actor: 'remote-admin',
-        mode: 'manual',
+        mode: 'automatic',
         moves: { value: 'client ID, client secret and token endpoint URL', from: here, to: remote },
       };
     case 'redirect-uri':
@@ -65,8 +67,14 @@ function describe(id: ExchangeStepId, record: LinkRecord): StepText {
 }
 
 /** Whether a step this app can see is done, and since when. */
-function automaticState(id: ExchangeStepId, record: LinkRecord): { done: boolean; at: string | null } {
+function automaticState(id: ExchangeStepId, record: LinkRecord, activity: IncomingActivity | null): { done: boolean; at: string | null } {
   switch (id) {
+    case 'remote-outgoing-link': {
+      // Tokens of an earlier secret's generation do not count: a re-issued secret is not yet in the remote.
+      const token = activity?.lastToken ?? null;
+      const done = token !== null && record.incoming !== null && token.generation === record.incoming.generation;
+      return { done, at: done ? token.at : null };
+    }
     case 'outgoing-credentials': {
       const fingerprint = record.outgoing.clientSecretFingerprint;
       return { done: record.outgoing.clientId !== null && fingerprint !== null, at: fingerprint?.setAt ?? null };
@@ -84,14 +92,14 @@ function automaticState(id: ExchangeStepId, record: LinkRecord): { done: boolean
   }
 }
 
-export function exchangeView(record: LinkRecord): ForgeLinkView['exchange'] {
+export function exchangeView(record: LinkRecord, activity: IncomingActivity | null = null): ForgeLinkView['exchange'] {
   const steps: ExchangeStepView[] = applicableSteps(record).map((id) => {
     const text = describe(id, record);
     if (text.mode === 'manual') {
       const state = record.manualSteps[id as keyof LinkRecord['manualSteps']];
       return { id, ...text, status: state?.status ?? 'pending', updatedAt: state?.at ?? null, updatedBy: state?.by ?? null };
     }
-    const state = automaticState(id, record);
+    const state = automaticState(id, record, activity);
     return { id, ...text, status: state.done ? 'done' : 'pending', updatedAt: state.at, updatedBy: null };
   });
   const next = steps.find((step) => step.status === 'pending');

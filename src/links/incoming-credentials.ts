@@ -53,13 +53,10 @@ export class IncomingCredentialService {
       const generation = Math.max(previous?.generation ?? 0, current?.generation ?? 0) + 1;
       const now = this.deps.now();
       const { clientSecret, secretId } = await this.deps.clients.newSecret(clientId, generation);
-      // A new secret makes the one in the remote's outgoing link stale: that step is to do again.
-      const manualSteps =
-        previous === null || before.manualSteps['remote-outgoing-link'] === undefined
-          ? before.manualSteps
-          : { ...before.manualSteps, 'remote-outgoing-link': { status: 'pending' as const, at: now.toISOString(), by: actor } };
+      // A new secret makes the one in the remote's outgoing link stale: its step is pending again
+      // because the step counts only tokens of the new generation (exchange-steps.ts).
       const incoming = { clientId, scopes, ...redirectOf(input, previous), clientSecretFingerprint: secretFingerprint(clientSecret, now), issuedAt: now.toISOString(), generation };
-      const after = this.touched({ ...before, manualSteps, incoming }, before, actor);
+      const after = this.touched({ ...before, incoming }, before, actor);
       try {
         await this.deps.links.save(after, [this.deps.links.putClient({ clientId, linkId: before.id, generation, scopes, secretId, issuedAt: incoming.issuedAt }, current)]);
       } catch (error) {

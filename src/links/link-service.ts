@@ -1,7 +1,7 @@
 import {
   FORGE_ERRORS,
   type AuthorizeLinkResult,
-  MANUAL_EXCHANGE_STEPS,
+  MARKABLE_EXCHANGE_STEPS,
   secretFingerprint,
   type AuditAction,
   type CreateLinkInput,
@@ -236,7 +236,7 @@ export class LinkService {
   }
 
   async setExchangeStep(input: { id: string; step: ExchangeStepId; status: 'pending' | 'done' }, actor: Actor): Promise<ForgeLinkView> {
-    if (!(MANUAL_EXCHANGE_STEPS as readonly string[]).includes(input.step)) throw new AppError('STEP_NOT_MANUAL');
+    if (!(MARKABLE_EXCHANGE_STEPS as readonly string[]).includes(input.step)) throw new AppError('STEP_NOT_MANUAL');
     const before = await this.mustGet(input.id);
     if (!applicableSteps(before).includes(input.step)) {
       throw new AppError('VALIDATION_FAILED', `The step ${input.step} is not part of this link's exchange.`, [{ path: 'step', message: 'does not apply to this link' }]);

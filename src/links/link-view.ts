@@ -46,7 +46,7 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
       provider: o.provider ?? null,
     },
     incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls, options.activity ?? null),
-    exchange: exchangeView(record),
+    exchange: exchangeView(record, options.activity ?? null),
     lastTest: record.lastTest,
     connectorReachable: options.connectorReachable,
     credential: options.credential,

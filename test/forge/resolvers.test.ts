@@ -417,7 +417,9 @@ describe('exchange steps', () => {
     const app = startForgeApp();
     const created = await createJiraLink(app, { name: 'Google', remoteKind: 'google', applicationUrl: 'https://accounts.google.com', outgoing: { clientId: 'g' } });
     expect(created.exchange.steps.map((s) => s.id)).toEqual(['remote-incoming-link', 'outgoing-credentials', 'authorize', 'test-connection']);
-    expectFailure(await app.invoke('updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' }), 400, 'VALIDATION_FAILED');
+    expectFailure(await app.invoke('updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' }), 400, 'STEP_NOT_MANUAL');
+    const none = await createJiraLink(app, { name: 'Public', authKind: 'none', outgoing: undefined });
+    expectFailure(await app.invoke('updateExchangeStep', { id: none.id, step: 'remote-incoming-link', status: 'done' }), 400, 'VALIDATION_FAILED');
   });
 
   it('shows who does what for a Data Center remote, and which value moves where', async () => {
@@ -427,7 +429,7 @@ describe('exchange steps', () => {
       ['remote-incoming-link', 'remote-admin', 'manual'],
       ['outgoing-credentials', 'site-admin', 'automatic'],
       ['incoming-credentials', 'site-admin', 'automatic'],
-      ['remote-outgoing-link', 'remote-admin', 'manual'],
+      ['remote-outgoing-link', 'remote-admin', 'automatic'],
       ['redirect-uri', 'site-admin', 'automatic'],
       ['authorize', 'site-admin', 'automatic'],
       ['test-connection', 'site-admin', 'automatic'],
@@ -491,16 +493,32 @@ describe('incoming credentials', () => {
     expect(JSON.stringify(audit)).not.toContain(second.clientSecret);
   });
 
-  it("issuing again puts the remote's outgoing-link step back to pending: it holds the old secret", async () => {
+  it("marks the remote's outgoing-link step done only when the remote obtains a token with the current secret, never by hand", async () => {
     const app = startForgeApp();
     const created = await createJiraLink(app);
-    await app.call('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
-    await app.call('updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' });
     const step = async () => (await app.call<ForgeLinkView>('getLink', { id: created.id })).exchange.steps.find((s) => s.id === 'remote-outgoing-link')?.status;
-    expect(await step()).toBe('done');
-    await app.call('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
+    const obtainToken = async (clientId: string, clientSecret: string) =>
+      app.webTriggers['oauth-token']({
+        method: 'POST',
+        headers: { 'Content-Type': ['application/x-www-form-urlencoded'] },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
+      });
+    const first = await app.call<IssuedIncomingCredentials>('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
+    app.watch.secret(first.clientSecret);
+    expectFailure(await app.invoke('updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' }), 400, 'STEP_NOT_MANUAL');
     expect(await step()).toBe('pending');
+    expect((await obtainToken(first.incoming.clientId, first.clientSecret)).statusCode).toBe(200);
+    expect(await step()).toBe('done');
+    // A new secret: the remote still holds the old one, and tokens of the old generation do not count.
+    const second = await app.call<IssuedIncomingCredentials>('issueIncomingCredentials', { id: created.id, scopes: ['READ'] });
+    app.watch.secret(second.clientSecret);
+    expect(await step()).toBe('pending');
+    expect((await obtainToken(first.incoming.clientId, first.clientSecret)).statusCode).toBe(401);
+    expect(await step()).toBe('pending');
+    expect((await obtainToken(second.incoming.clientId, second.clientSecret)).statusCode).toBe(200);
+    expect(await step()).toBe('done');
   });
+
 
   it('has none for an external provider or an unauthenticated link', async () => {
     const app = startForgeApp();

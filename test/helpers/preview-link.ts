@@ -46,7 +46,6 @@ export async function createAuthorizedLink(
   });
   await resolve<ForgeLinkView>(preview, 'updateLink', { id: created.id, changes: { outgoing: { clientId: options.client.clientId, clientSecret: options.client.clientSecret } } });
   await resolve<ForgeLinkView>(preview, 'updateExchangeStep', { id: created.id, step: 'remote-incoming-link', status: 'done' });
-  await resolve<ForgeLinkView>(preview, 'updateExchangeStep', { id: created.id, step: 'remote-outgoing-link', status: 'done' });
   await authorizeHeadlessly(preview, dc, created.id, options.accountId);
   return { link: await resolve<ForgeLinkView>(preview, 'getLink', { id: created.id }), incoming };
 }

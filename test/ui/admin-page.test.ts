@@ -108,7 +108,8 @@ describeUi('the admin page in Chromium, against the local preview', () => {
     const secret = (await app.locator('[data-secret="true"]').textContent()) ?? '';
     expect(secret.length).toBeGreaterThan(20);
     await shot(page, '04-wizard-incoming-issued');
-    await app.getByLabel(/I have entered these values/).check();
+    // Whether the remote's outgoing link holds them is seen, not ticked (issue 12 item 3).
+    expect(await app.locator('[data-value="remote-outgoing-pending"]').textContent()).toContain('turns done when Jira Data Center first obtains a token');
     await app.getByRole('button', { name: 'Next' }).click();
 
     // Outgoing: the redirect URL to register (the connector's callback) and the write-only secret.
@@ -148,7 +149,9 @@ describeUi('the admin page in Chromium, against the local preview', () => {
     expect(await app.locator('[data-value="outgoing-secret"]').textContent()).toContain('WXYZ');
     expect(await app.locator('[data-value="remote-redirect-uri"]').textContent()).toContain('Placeholder');
     expect(await app.locator('[data-step="remote-incoming-link"]').getAttribute('data-status')).toBe('done');
-    expect(await app.locator('[data-step="remote-outgoing-link"]').getAttribute('data-status')).toBe('done');
+    // Nothing has obtained a token with this site's credentials yet: the remote's outgoing link is not done.
+    expect(await app.locator('[data-step="remote-outgoing-link"]').getAttribute('data-status')).toBe('pending');
+    expect(await app.locator('[data-value="remote-outgoing-seen"]').getAttribute('data-status')).toBe('pending');
     // The secret issued once is nowhere on the link page.
     expect(await page.frame({ url: /\/app\/index\.html/ })!.content()).not.toContain(secret);
     expect(await unlabelledControls(page)).toEqual([]);

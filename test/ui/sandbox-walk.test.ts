@@ -67,7 +67,6 @@ describeUi('the wizard against the sandbox Data Center', () => {
     await app.getByRole('button', { name: 'Create link' }).click();
 
     await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
-    await app.getByLabel(/I have entered these values/).check();
     await app.getByRole('button', { name: 'Next' }).click();
 
     await app.getByLabel('Client ID').fill(client.clientId);

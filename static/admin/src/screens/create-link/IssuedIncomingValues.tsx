@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { REMOTE_PRESETS, type ForgeLinkView, type IssuedIncomingCredentials } from '../../../../../contract';
 import { call } from '../../api';
 import { Banner } from '../../components/Banner';
@@ -7,15 +6,14 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { useAction } from '../../hooks/useAction';
 
 /**
- * The values just issued, each with where it goes, and the admin's word that the remote's outgoing
- * link now holds them. The secret lives only in this component's props: leaving the step drops it.
+ * The values just issued, each with where it goes. Whether the remote's outgoing link holds them
+ * is not the admin's word: its step turns done when the remote first obtains a token with them.
+ * The secret lives only in this component's props: leaving the step drops it.
  */
 export function IssuedIncomingValues({ link, issued, onLink, onNext }: { link: ForgeLinkView; issued: IssuedIncomingCredentials; onLink: (l: ForgeLinkView) => void; onNext: () => void }) {
   const remote = REMOTE_PRESETS[link.remoteKind].label;
-  const [configured, setConfigured] = useState(false);
   const done = useAction(async () => {
-    if (configured) onLink(await call('updateExchangeStep', { id: link.id, step: 'remote-outgoing-link', status: 'done' }));
-    else onLink(await call('getLink', { id: link.id }));
+    onLink(await call('getLink', { id: link.id }));
     onNext();
   });
   return (
@@ -39,10 +37,9 @@ export function IssuedIncomingValues({ link, issued, onLink, onNext }: { link: F
         </>
       )}
       <p className="subtle">Scopes granted: {issued.incoming.scopes.join(', ')}</p>
-      <div className="choice">
-        <input type="checkbox" id="remote-outgoing-done" checked={configured} onChange={(e) => setConfigured(e.target.checked)} />
-        <label htmlFor="remote-outgoing-done">I have entered these values in {remote}'s outgoing link</label>
-      </div>
+      <p className="subtle" data-value="remote-outgoing-pending">
+        Enter these values in {remote}'s outgoing link. Its step on the link's page turns done when {remote} first obtains a token with them.
+      </p>
       <ErrorBanner error={done.error} />
       <div className="actions">
         <button type="button" className="btn primary" onClick={() => void done.run()} disabled={done.busy}>

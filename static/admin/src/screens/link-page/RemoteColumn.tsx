@@ -2,9 +2,10 @@ import { REMOTE_PRESETS, type ExchangeStepId, type ForgeLinkView, type IncomingV
 import { formatTime } from '../../format';
 
 /** Whether this site saw the remote's outgoing link work: a token obtained with the current secret (not a tick). */
-function SeenWorking({ incoming }: { incoming: IncomingView }) {
+function SeenWorking({ incoming, done }: { incoming: IncomingView; done: boolean }) {
   const token = incoming.activity?.lastToken ?? null;
-  const seen = token !== null && Date.parse(token.at) >= Date.parse(incoming.issuedAt);
+  // The step is done only for a token of the current secret's generation (src/links/exchange-steps.ts).
+  const seen = done && token !== null;
   return (
     <p className={seen ? 'status-ok' : 'subtle'} data-value="remote-outgoing-seen" data-status={seen ? 'done' : 'pending'}>
       {seen ? `Seen working: it obtained a token ${formatTime(token.at)}` : 'Not seen working yet: no token obtained with the current secret'}
@@ -13,8 +14,9 @@ function SeenWorking({ incoming }: { incoming: IncomingView }) {
 }
 
 /**
- * The remote's side of the exchange. This site cannot see into the remote, so each of its links is
- * a checkbox the admin ticks when the remote's administrator reports it done.
+ * The remote's side of the exchange. This site cannot see the remote's incoming link, so that one is
+ * a checkbox the admin ticks when the remote's administrator reports it done; the outgoing link is
+ * done when this site saw it work.
  */
 export function RemoteColumn({ link, remote, onMark, busy }: { link: ForgeLinkView; remote: string; onMark: (step: ExchangeStepId, done: boolean) => void; busy: boolean }) {
   const steps = new Map(link.exchange.steps.map((s) => [s.id, s]));
@@ -48,8 +50,7 @@ export function RemoteColumn({ link, remote, onMark, busy }: { link: ForgeLinkVi
             <li>Holds this site's client ID, client secret and token endpoint ← from this site</li>
             <li>Shows a redirect URI → to this site ({remote}'s redirect URI)</li>
           </ul>
-          {check('remote-outgoing-link', `Done in ${remote}`, outgoingStep.status)}
-          {link.incoming !== null && <SeenWorking incoming={link.incoming} />}
+          {link.incoming !== null ? <SeenWorking incoming={link.incoming} done={outgoingStep.status === 'done'} /> : <p className="subtle">Issue this site's credentials first.</p>}
         </div>
       )}
       {incomingStep === undefined && outgoingStep === undefined && <p className="subtle">Nothing to configure in {remote}.</p>}
