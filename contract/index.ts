@@ -18,3 +18,5 @@ export * from './admin-views';
 export * from './resolvers';
 export * from './secret-fingerprint';
 export * from './health';
+export * from './bitbucket-cloud';
+export * from './service-accounts';

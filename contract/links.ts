@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+import { BitbucketWorkspaceSchema } from './bitbucket-cloud';
+import { SERVICE_ACCOUNTS, serviceAccountScopeViolations } from './service-accounts';
 import { storableText } from './text';
 
 /**
@@ -80,6 +82,8 @@ export const OutgoingInputSchema = z.strictObject({
   grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
   /** When the client secret (or service-account credential) expires, if the remote says. */
   secretExpiresAt: SecretExpirySchema.optional(),
+  /** Bitbucket Cloud: the workspace the consumer belongs to (test connection checks access to it). */
+  workspace: BitbucketWorkspaceSchema.optional(),
 });
 export type OutgoingInput = z.infer<typeof OutgoingInputSchema>;
 
@@ -91,6 +95,7 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
   apiProbeUrl: HttpUrlSchema.nullable().optional(),
   tenant: TenantSchema.nullable().optional(),
   secretExpiresAt: SecretExpirySchema.nullable().optional(),
+  workspace: BitbucketWorkspaceSchema.nullable().optional(),
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
@@ -135,6 +140,8 @@ export const OutgoingViewSchema = z.object({
   grantType: z.enum(['authorization_code', 'client_credentials']),
   /** When the client secret expires, as entered with it (see SecretExpirySchema); null when unknown. */
   secretExpiresAt: z.string().nullable(),
+  /** Bitbucket Cloud's workspace ID; null elsewhere. Optional: connectors before it send none. */
+  workspace: z.string().nullable().optional(),
   /** The URI to register in the remote: the connector's callback. */
   redirectUri: z.string(),
 });
@@ -232,9 +239,12 @@ export function linkRuleViolations(link: {
       }
     });
   }
-  if (!preset.grantTypes.includes(link.grantType)) {
+  // Data Center offers client credentials through service accounts (service-accounts.ts).
+  const serviceAccount = link.grantType === 'client_credentials' && SERVICE_ACCOUNTS[link.remoteKind] !== undefined;
+  if (!preset.grantTypes.includes(link.grantType) && !serviceAccount) {
     problems.push({ path: 'outgoing.grantType', message: `${preset.label} does not offer the ${link.grantType} grant` });
   }
+  if (serviceAccount) problems.push(...serviceAccountScopeViolations(link.remoteKind, link.scopes));
   if (link.grantType === 'client_credentials' && link.authKind === 'oauth2-impersonation') {
     problems.push({ path: 'outgoing.grantType', message: 'client_credentials acts as one account and cannot impersonate users' });
   }

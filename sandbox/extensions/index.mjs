@@ -5,4 +5,7 @@
  * request. `api` gives the running sandbox: `{provider, settings, issuer, base(), kind(), send,
  * readForm}`. Extensions are asked in order, before the OAuth 2.0 provider.
  */
-export const EXTENSIONS = [];
+import { bitbucketCloud } from './bitbucket-cloud.mjs';
+import { serviceAccounts } from './service-accounts.mjs';
+
+export const EXTENSIONS = [serviceAccounts, bitbucketCloud];

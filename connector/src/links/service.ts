@@ -60,6 +60,7 @@ export class LinkService {
         tenant,
         grantType: o.grantType ?? preset.defaultGrant,
         secretExpiresAt: o.secretExpiresAt ?? null,
+        workspace: o.workspace ?? null,
       },
       createdAt: now,
       updatedAt: now,
@@ -163,6 +164,7 @@ export class LinkService {
         grantType: o.grantType ?? current.outgoing.grantType,
         // A new secret without its expiry makes the old secret's date meaningless.
         secretExpiresAt: o.secretExpiresAt !== undefined ? o.secretExpiresAt : o.clientSecret !== undefined ? null : current.outgoing.secretExpiresAt,
+        workspace: o.workspace === undefined ? (current.outgoing.workspace ?? null) : o.workspace,
       },
       updatedAt: now,
       version: current.version + 1,

@@ -27,6 +27,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       tenant: o.tenant,
       grantType: o.grantType,
       secretExpiresAt: o.secretExpiresAt,
+      workspace: o.workspace ?? null,
       redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,

@@ -31,6 +31,8 @@ export interface LinkRecord {
     grantType: 'authorization_code' | 'client_credentials';
     /** When the client secret expires, as the admin entered it (ISO date or timestamp). */
     secretExpiresAt: string | null;
+    /** Bitbucket Cloud's workspace ID; null (or absent, in records built before it) for other kinds. */
+    workspace?: string | null;
   };
   createdAt: string;
   updatedAt: string;

@@ -30,6 +30,7 @@ export const LinkDocumentSchema = z.object({
     grantType: z.enum(['authorization_code', 'client_credentials']),
     // Added after the first release: documents written before it lack the field.
     secretExpiresAt: NullableString.default(null),
+    workspace: NullableString.default(null),
   }),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;
