@@ -16,6 +16,8 @@ export const ForgeOutgoingViewSchema = z.object({
   grantType: z.enum(['authorization_code', 'client_credentials']),
   /** The connector's callback, to register in the remote as the redirect URI. */
   redirectUri: z.string().nullable(),
+  /** Bitbucket Cloud's workspace ID; null for other kinds. */
+  workspace: z.string().nullable().optional(),
 });
 
 export const ForgeLinkViewSchema = z.object({

@@ -46,6 +46,8 @@ export const LinkRecordSchema = z.object({
     scopes: z.array(z.string()),
     grantType: z.enum(['authorization_code', 'client_credentials']),
     redirectUri: z.string().nullable(),
+    /** Bitbucket Cloud's workspace ID, mirrored from the connector; absent in records written before it. */
+    workspace: z.string().nullable().optional(),
   }),
   incoming: IncomingRecordSchema.nullable(),
   manualSteps: z.partialRecord(ManualExchangeStepSchema, ManualStepStateSchema),

@@ -38,6 +38,7 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
       scopes: o.scopes,
       grantType: o.grantType,
       redirectUri: o.redirectUri,
+      workspace: o.workspace ?? null,
     },
     incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls),
     exchange: exchangeView(record),

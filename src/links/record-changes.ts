@@ -20,6 +20,7 @@ export function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
       scopes: remote.outgoing.scopes,
       grantType: remote.outgoing.grantType,
       redirectUri: remote.outgoing.redirectUri,
+      workspace: remote.outgoing.workspace ?? null,
     },
   };
 }

@@ -4,10 +4,12 @@ import { call } from '../../api';
 import { useAction } from '../../hooks/useAction';
 import type { Navigate } from '../../navigation';
 import { AuthorizeStep } from './AuthorizeStep';
+import { ConnectStep } from './ConnectStep';
 import { IncomingStep } from './IncomingStep';
 import { KindStep } from './KindStep';
 import { OutgoingStep } from './OutgoingStep';
 import { ReviewStep } from './ReviewStep';
+import { serviceAccountOutgoing } from './ServiceAccountChoice';
 import { TestStep } from './TestStep';
 import { UrlStep } from './UrlStep';
 import { nameFromUrl, stepsFor, type LinkDraft, type Step } from './wizard-steps';
@@ -50,6 +52,7 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
       applicationUrl: draft.applicationUrl,
       ...(draft.displayUrl.trim() === '' ? {} : { displayUrl: draft.displayUrl.trim() }),
       authKind: draft.authKind,
+      ...serviceAccountOutgoing(draft, probe),
     });
     setLink(created);
     const after = stepsFor(draft.authKind, draft.kind, created);
@@ -73,7 +76,7 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
       {step === 'review' && <ReviewStep draft={draft} creating={create.busy} error={create.error} onCreate={() => void create.run()} onBack={() => setStep('kind')} />}
       {step === 'incoming' && link !== undefined && <IncomingStep link={link} onLink={setLink} onNext={next} />}
       {step === 'outgoing' && link !== undefined && <OutgoingStep link={link} onLink={setLink} onNext={next} />}
-      {step === 'authorize' && link !== undefined && <AuthorizeStep link={link} onNext={next} />}
+      {step === 'authorize' && link !== undefined && (link.outgoing.grantType === 'client_credentials' ? <ConnectStep link={link} onLink={setLink} onNext={next} /> : <AuthorizeStep link={link} onNext={next} />)}
       {step === 'test' && link !== undefined && <TestStep link={link} navigate={navigate} />}
     </section>
   );

@@ -3,6 +3,7 @@ import { Banner } from '../../components/Banner';
 import { TextField } from '../../components/TextField';
 import { AuthKindChoice } from './AuthKindChoice';
 import { ProbeFindings } from './ProbeFindings';
+import { ServiceAccountChoice } from './ServiceAccountChoice';
 import type { LinkDraft } from './wizard-steps';
 
 /** Step 2: what the connector found, then the type, name, display URL and authentication, preselected from it. */
@@ -51,6 +52,7 @@ export function KindStep({
         help="Only when users reach the application at another address than the application URL (the remote's base URL). Confirm which one users see."
       />
       <AuthKindChoice kind={draft.kind} value={draft.authKind} onChange={(authKind) => onDraft({ authKind })} />
+      <ServiceAccountChoice draft={draft} probe={probe} onDraft={onDraft} />
       {draft.authKind === 'oauth2-impersonation' && (
         <Banner tone="warning" title="Impersonation: both applications must share a user base">
           Requests run as the signed-in user, matched by user name in {preset.label}. Use it only when both sides share the same users (for example the same LDAP or

@@ -8,6 +8,7 @@ import { ScopePicker } from '../../components/ScopePicker';
 import { TextField } from '../../components/TextField';
 import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
+import { KindSpecificFields, type KindExtras } from './KindSpecificFields';
 
 /**
  * Outgoing: the redirect URL to register in the remote, then the client ID and secret the remote
@@ -20,6 +21,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
   const [scopes, setScopes] = useState<string[]>(link.outgoing.scopes.length > 0 ? link.outgoing.scopes : [...preset.defaultScopes]);
   const [authorizationEndpoint, setAuthorizationEndpoint] = useState('');
   const [tokenEndpoint, setTokenEndpoint] = useState('');
+  const [extras, setExtras] = useState<KindExtras>({});
   const save = useAction(async () => {
     const updated = await call('updateLink', {
       id: link.id,
@@ -30,6 +32,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
           clientSecret,
           scopes,
           ...(preset.endpoints === null ? { authorizationEndpoint, tokenEndpoint } : {}),
+          ...extras,
         },
       },
     });
@@ -71,6 +74,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
           <TextField label="Token endpoint" type="url" value={tokenEndpoint} onChange={setTokenEndpoint} required />
         </>
       )}
+      <KindSpecificFields link={link} value={extras} onChange={setExtras} error={save.error} />
       {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={preset.scopes} value={scopes} onChange={setScopes} />}
       <ErrorBanner error={save.error} />
       <div className="actions">

@@ -1,7 +1,7 @@
 import { REMOTE_PRESETS, isAtlassianApplication, type AuthKind, type ForgeLinkView, type RemoteKind } from '../../../../../contract';
 
 /** What the admin has chosen so far, before the link exists. */
-export type LinkDraft = { applicationUrl: string; name: string; kind: RemoteKind; displayUrl: string; authKind: AuthKind };
+export type LinkDraft = { applicationUrl: string; name: string; kind: RemoteKind; displayUrl: string; authKind: AuthKind; grantType?: 'authorization_code' | 'client_credentials' };
 
 export type Step = 'url' | 'kind' | 'review' | 'incoming' | 'outgoing' | 'authorize' | 'test';
 export const STEP_LABELS: Record<Step, string> = {

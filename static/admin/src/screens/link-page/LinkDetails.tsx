@@ -8,6 +8,7 @@ import { TestResultView } from '../../link/TestResultView';
 import { useAuthorizeLink } from '../../link/useAuthorizeLink';
 import type { Navigate } from '../../navigation';
 import { AuditLogPage } from '../audit-log/AuditLogPage';
+import { BitbucketCloudPanel } from './BitbucketCloudPanel';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
@@ -20,7 +21,8 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
   const onLink = (next: ForgeLinkView) => setLink(next.credential === null ? { ...next, credential: link.credential } : next);
   const remote = REMOTE_PRESETS[link.remoteKind].label;
   const [dialog, setDialog] = useState<'edit' | 'relocate' | 'delete' | undefined>(undefined);
-  const { authorize, authorizationUrl, forgetAuthorizationUrl } = useAuthorizeLink(link.id);
+  // Client credentials connect at once: read the link again to show its new status.
+  const { authorize, authorizationUrl, forgetAuthorizationUrl } = useAuthorizeLink(link.id, async () => onLink(await call('getLink', { id: link.id })));
   const test = useAction(async () => {
     const { result, link: tested } = await call('testConnection', { id: link.id });
     onLink(tested);
@@ -42,7 +44,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
         </button>
         {authorizes && (
           <button type="button" className="btn" onClick={() => void authorize.run()} disabled={authorize.busy}>
-            {link.status === 'connected' ? 'Authorize again' : 'Authorize'}
+            {link.outgoing.grantType === 'client_credentials' ? 'Connect' : link.status === 'connected' ? 'Authorize again' : 'Authorize'}
           </button>
         )}
         <button type="button" className="btn" onClick={() => setDialog('edit')}>
@@ -58,6 +60,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       <ErrorBanner error={test.error ?? authorize.error ?? mark.error} />
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
 
+      {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} navigate={navigate} />}
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
 
       <h2>Last test</h2>

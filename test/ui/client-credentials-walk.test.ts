@@ -1,0 +1,194 @@
+/// <reference lib="dom" />
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { BrowserContext, FrameLocator } from 'playwright-core';
+import type { LinkPage } from '../../contract';
+import { startPreview, type Preview } from '../../preview/server';
+import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
+import { connectorGet, resolve } from '../helpers/preview-link';
+import { startSandboxDc, type BitbucketCloudStandIn, type SandboxDc } from '../helpers/sandbox-dc';
+
+/**
+ * Issue 14, items 3 and 4, walked in Chromium through the preview: a Bitbucket Cloud consumer
+ * (workspace, Connect at once, each missing permission named, a consumer without a callback URL
+ * flagged, the OAuth 1.0 migration page verifying its steps) against the sandbox's Bitbucket Cloud
+ * stand-in; and a Jira Data Center service account (offered only on a version that has them,
+ * connected at once, its credential's expiry kept) against the sandbox Data Center.
+ */
+
+const describeUi = describeWithBrowser('test/ui/client-credentials-walk', { needsBuild: true });
+
+jest.setTimeout(180_000);
+
+const consumer = { key: 'dvcs-consumer', secret: 'dvcs-consumer-secret-7Qm2xv9LpT', callbackUrl: 'http://localhost', private: true, permissions: ['account:write', 'repository:admin', 'pullrequest'] };
+const standIn = (changes: Partial<typeof consumer>): BitbucketCloudStandIn => ({
+  user: { username: 'dvcs-owner' },
+  workspaces: { acme: { role: 'owner', repositories: ['web'] } },
+  consumers: [{ ...consumer, ...changes }],
+});
+
+describeUi('client-credentials kinds in the admin page', () => {
+  let preview: Preview;
+  let bitbucket: SandboxDc;
+  let dc: SandboxDc;
+  let dataDir: string;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    dataDir = mkdtempSync(path.join(tmpdir(), 'applinks-preview-'));
+    [preview, bitbucket, dc, browser] = await Promise.all([
+      startPreview({ dataDir, port: 0, logLevel: 'error' }),
+      // Bitbucket Cloud serves no applinks manifest: the stand-in's base answers none.
+      startSandboxDc({ clients: {}, settings: { manifest: null, bitbucketCloud: standIn({}) } }),
+      startSandboxDc({ scopes: ['READ', 'WRITE', 'ADMIN', 'SYSTEM_ADMIN'], clients: {}, settings: { manifest: { kind: 'jira', version: '11.2.0' } } }),
+      launchBrowser(),
+    ]);
+    context = browser.context;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([dc?.stop(), bitbucket?.stop()]);
+    await preview?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const linkIdNamed = async (name: string): Promise<string> => {
+    const page = await resolve<LinkPage>(preview, 'listLinks', {});
+    const found = page.items.find((item) => item.name === name);
+    if (found === undefined) throw new Error(`no link named ${name}`);
+    return found.id;
+  };
+  const testRow = (app: FrameLocator, stage: string) => app.locator(`[data-testid="test-result"] tr[data-stage="${stage}"]`);
+
+  it('Bitbucket Cloud: workspace, Connect, missing permissions named, no callback URL flagged, the OAuth 1.0 migration verified', async () => {
+    const page = await context.newPage();
+    await page.goto(`${preview.url}/`);
+    const app = page.frameLocator('#forge-app');
+
+    await app.getByRole('button', { name: 'Create link' }).click();
+    await app.getByLabel('Application URL').fill(bitbucket.baseUrl);
+    await app.getByRole('button', { name: 'Next' }).click();
+    await app.getByTestId('probe-result').waitFor();
+    await app.getByRole('radio', { name: 'Bitbucket Cloud' }).check();
+    await app.getByLabel('Link name').fill('Bitbucket Cloud (DVCS)');
+    await app.getByRole('button', { name: 'Next' }).click();
+    await app.getByRole('button', { name: 'Create link' }).click();
+
+    // No incoming step (Bitbucket Cloud calls nothing back), and a workspace field on the outgoing one.
+    await app.getByLabel('Client ID').fill(consumer.key);
+    await app.getByLabel('Client secret').fill(consumer.secret);
+    await app.getByLabel('Workspace ID').fill('acme');
+    expect(await app.getByText('The consumer needs a callback URL').isVisible()).toBe(true);
+    await app.getByRole('button', { name: 'Save and continue' }).click();
+
+    // Connect: the token at once, no sign-in window.
+    await app.getByRole('button', { name: 'Connect to Bitbucket Cloud' }).click();
+    await app.getByText('The connector holds a token from Bitbucket Cloud.').waitFor();
+    await shot(page, '40-bitbucket-cloud-connected');
+    await app.getByRole('button', { name: 'Next: test' }).click();
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    const api = testRow(app, 'api');
+    await api.waitFor();
+    expect(await api.getAttribute('data-code')).toBe('BITBUCKET_PERMISSIONS_MISSING');
+    expect(await api.textContent()).toContain('Webhooks: Read and write (webhook)');
+    await shot(page, '41-bitbucket-cloud-permission-missing');
+
+    // The admin adds the permission in Bitbucket; on the link page, Connect gets a token that carries it.
+    await bitbucket.configure({ bitbucketCloud: standIn({ permissions: [...consumer.permissions, 'webhook'] }) });
+    await app.getByRole('button', { name: "Open the link's page" }).click();
+    expect(await app.getByTestId('bitbucket-cloud').textContent()).toContain('acme');
+    await app.getByRole('button', { name: 'Connect', exact: true }).click();
+    await app.locator('h1 [data-status="connected"]').waitFor();
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    await app.locator('[data-testid="test-result"][data-ok="true"]').waitFor();
+    expect(await testRow(app, 'api').textContent()).toContain('membership of acme (owner)');
+
+    // The callback URL removed from the consumer: the test flags it.
+    await bitbucket.configure({ bitbucketCloud: standIn({ permissions: [...consumer.permissions, 'webhook'], callbackUrl: null }) });
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    const credentials = app.locator('[data-testid="test-result"][data-ok="false"] tr[data-stage="credentials"]');
+    await credentials.waitFor();
+    expect(await credentials.getAttribute('data-code')).toBe('INVALID_CLIENT');
+    expect(await credentials.textContent()).toContain('no callback URL');
+
+    // The OAuth 1.0 migration page: the seed's steps, each verified where this site can see it.
+    await app.getByRole('button', { name: 'OAuth 1.0 migration' }).click();
+    await app.getByRole('heading', { name: /from OAuth 1\.0 to OAuth 2\.0/ }).waitFor();
+    const step = (id: string) => app.locator(`li[data-step="${id}"]`);
+    expect(await app.locator('li[data-step]').evaluateAll((items) => items.map((i) => i.getAttribute('data-step')))).toEqual([
+      'callback-url',
+      'private-consumer',
+      'permissions',
+      'delete-oauth1',
+      'link-oauth2',
+    ]);
+    expect(await step('callback-url').getAttribute('data-state')).toBe('failing');
+    expect(await step('delete-oauth1').getAttribute('data-state')).toBe('not-visible');
+    await shot(page, '42-bitbucket-oauth1-migration-failing');
+    await bitbucket.configure({ bitbucketCloud: standIn({ permissions: [...consumer.permissions, 'webhook'] }) });
+    await app.getByRole('button', { name: 'Verify' }).click();
+    await app.locator('li[data-step="permissions"][data-state="verified"]').waitFor();
+    for (const id of ['callback-url', 'private-consumer']) expect(await step(id).getAttribute('data-state')).toBe('verified');
+    expect(await step('link-oauth2').getAttribute('data-state')).toBe('not-visible');
+    await shot(page, '43-bitbucket-oauth1-migration-verified');
+
+    const onConnector = await connectorGet(preview, `/v1/links/${await linkIdNamed('Bitbucket Cloud (DVCS)')}`);
+    expect(onConnector.body).toMatchObject({ outgoing: { workspace: 'acme', grantType: 'client_credentials', tokenEndpoint: `${bitbucket.baseUrl}/site/oauth2/access_token` } });
+    expect(JSON.stringify(onConnector.body)).not.toContain(consumer.secret);
+    await page.close();
+  });
+
+  it('Data Center service account: offered from the version that has them, connected at once, its expiry kept', async () => {
+    const page = await context.newPage();
+    await page.goto(`${preview.url}/`);
+    const app = page.frameLocator('#forge-app');
+
+    // Jira 11.2: no service accounts, so the choice is there but cannot be made.
+    await app.getByRole('button', { name: 'Create link' }).click();
+    await app.getByLabel('Application URL').fill(dc.baseUrl);
+    await app.getByRole('button', { name: 'Next' }).click();
+    const serviceAccount = app.getByRole('radio', { name: /Service account/ });
+    await serviceAccount.waitFor();
+    expect(await serviceAccount.isDisabled()).toBe(true);
+    expect(await app.getByTestId('service-account-choice').textContent()).toContain('Needs Jira Data Center 11.3 or later; this one is 11.2.0');
+
+    // Upgraded to 11.3: the sandbox issues a service account (as Jira's administration would), and the wizard offers it.
+    await dc.configure({ manifest: { kind: 'jira', version: '11.3.0' } });
+    const issued = await fetch(`${dc.baseUrl}/rest/sandbox/service-accounts`, { method: 'POST', body: JSON.stringify({ scopes: ['READ'], expiresAt: '2031-06-30' }) });
+    const account = (await issued.json()) as { clientId: string; clientSecret: string };
+    await app.getByRole('button', { name: 'Back' }).click();
+    await app.getByRole('button', { name: 'Next' }).click();
+    await app.locator('[data-testid="probe-result"]').waitFor();
+    await serviceAccount.check();
+    await app.getByLabel('Link name').fill('Jira service account');
+    await shot(page, '44-service-account-choice');
+    await app.getByRole('button', { name: 'Next' }).click();
+    await app.getByRole('button', { name: 'Create link' }).click();
+    await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
+    await app.getByLabel(/I have entered these values/).check();
+    await app.getByRole('button', { name: 'Next' }).click();
+
+    await app.getByLabel('Client ID').fill(account.clientId);
+    await app.getByLabel('Client secret').fill(account.clientSecret);
+    await app.getByLabel('Credential expires on (optional)').fill('2031-06-30');
+    await app.getByRole('button', { name: 'Save and continue' }).click();
+    await app.getByRole('button', { name: 'Connect to Jira Data Center' }).click();
+    await app.getByText('The connector holds a token from Jira Data Center.').waitFor();
+    await app.getByRole('button', { name: 'Next: test' }).click();
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    await app.locator('[data-testid="test-result"][data-ok="true"]').waitFor();
+    await shot(page, '45-service-account-test-green');
+
+    const onConnector = await connectorGet(preview, `/v1/links/${await linkIdNamed('Jira service account')}`);
+    expect(onConnector.body).toMatchObject({
+      status: 'connected',
+      outgoing: { grantType: 'client_credentials', secretExpiresAt: '2031-06-30' },
+      credential: { state: 'valid', hasRefreshToken: false },
+    });
+    expect(JSON.stringify(onConnector.body)).not.toContain(account.clientSecret);
+    await page.close();
+  });
+});
