@@ -60,7 +60,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       <ErrorBanner error={test.error ?? authorize.error ?? mark.error} />
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
 
-      {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} navigate={navigate} />}
+      {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} onLink={onLink} navigate={navigate} />}
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
 
       <h2>Last test</h2>
