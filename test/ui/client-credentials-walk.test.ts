@@ -21,8 +21,9 @@ const describeUi = describeWithBrowser('test/ui/client-credentials-walk', { need
 
 jest.setTimeout(180_000);
 
-const consumer = { key: 'dvcs-consumer', secret: 'dvcs-consumer-secret-7Qm2xv9LpT', callbackUrl: 'http://localhost', private: true, permissions: ['account:write', 'repository:admin', 'pullrequest'] };
-const standIn = (changes: Partial<typeof consumer>): BitbucketCloudStandIn => ({
+type Consumer = BitbucketCloudStandIn['consumers'][number];
+const consumer: Consumer = { key: 'dvcs-consumer', secret: 'dvcs-consumer-secret-7Qm2xv9LpT', callbackUrl: 'http://localhost', private: true, permissions: ['account:write', 'repository:admin', 'pullrequest'] };
+const standIn = (changes: Partial<Consumer>): BitbucketCloudStandIn => ({
   user: { username: 'dvcs-owner' },
   workspaces: { acme: { role: 'owner', repositories: ['web'] } },
   consumers: [{ ...consumer, ...changes }],
@@ -42,7 +43,7 @@ describeUi('client-credentials kinds in the admin page', () => {
     [preview, bitbucket, dc, browser] = await Promise.all([
       startPreview({ dataDir, port: 0, logLevel: 'error' }),
       // Bitbucket Cloud serves no applinks manifest: the stand-in's base answers none.
-      startSandboxDc({ clients: {}, settings: { manifest: null, bitbucketCloud: standIn({}) } }),
+      startSandboxDc({ clients: {}, settings: { manifest: null, bitbucketCloud: standIn({ callbackUrl: null }) } }),
       startSandboxDc({ scopes: ['READ', 'WRITE', 'ADMIN', 'SYSTEM_ADMIN'], clients: {}, settings: { manifest: { kind: 'jira', version: '11.2.0' } } }),
       launchBrowser(),
     ]);
@@ -84,14 +85,18 @@ describeUi('client-credentials kinds in the admin page', () => {
     expect(await app.getByText('The consumer needs a callback URL').isVisible()).toBe(true);
     await app.getByRole('button', { name: 'Save and continue' }).click();
 
-    // Connect: the token at once, no sign-in window.
+    // Connect: the token at once, no sign-in window; first refused, as Bitbucket refuses a consumer without a callback URL.
+    await app.getByRole('button', { name: 'Connect to Bitbucket Cloud' }).click();
+    await app.getByText('Add a callback URL to the consumer', { exact: true }).waitFor();
+    expect(await app.locator('tr[data-stage="credentials"]').getAttribute('data-code')).toBe('INVALID_CLIENT');
+    await bitbucket.configure({ bitbucketCloud: standIn({}) });
     await app.getByRole('button', { name: 'Connect to Bitbucket Cloud' }).click();
     await app.getByText('The connector holds a token from Bitbucket Cloud.').waitFor();
     await app.getByRole('button', { name: 'Next: test' }).click();
     await app.getByRole('button', { name: 'Test connection' }).click();
-    const api = testRow(app, 'api');
+    // (The refused Connect's diagnosis is the last test until this one replaces it.)
+    const api = app.locator('[data-testid="test-result"] tr[data-stage="api"][data-code="BITBUCKET_PERMISSIONS_MISSING"]');
     await api.waitFor();
-    expect(await api.getAttribute('data-code')).toBe('BITBUCKET_PERMISSIONS_MISSING');
     expect(await api.textContent()).toContain('Webhooks: Read and write (webhook)');
     await shot(page, '41-bitbucket-cloud-permission-missing');
 
