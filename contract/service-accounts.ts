@@ -51,6 +51,12 @@ export function serviceAccountsOffered(kind: RemoteKind, version: string | null 
   return compareVersions(version, support.minimumVersion) >= 0;
 }
 
+/** The scopes a link may ask for: for a service account, only those the product lets one hold. */
+export function offeredScopes<T extends { name: string }>(kind: RemoteKind, grantType: 'authorization_code' | 'client_credentials', scopes: readonly T[]): readonly T[] {
+  const allowed = grantType === 'client_credentials' ? SERVICE_ACCOUNTS[kind]?.scopes : undefined;
+  return allowed === undefined ? scopes : scopes.filter((s) => allowed.includes(s.name));
+}
+
 /** Where a service-account link's scopes go beyond what the product lets a service account hold. */
 export function serviceAccountScopeViolations(kind: RemoteKind, scopes: readonly string[]): { path: string; message: string }[] {
   const allowed = SERVICE_ACCOUNTS[kind]?.scopes;

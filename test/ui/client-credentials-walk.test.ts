@@ -175,6 +175,8 @@ describeUi('client-credentials kinds in the admin page', () => {
     await app.getByLabel('Client ID').fill(account.clientId);
     await app.getByLabel('Client secret').fill(account.clientSecret);
     await app.getByLabel('Credential expires on (optional)').fill('2031-06-30');
+    // A Jira service account holds READ and WRITE only: the other scopes are not offered.
+    expect(await app.locator('fieldset:has(legend:text("Scopes to request")) code').allTextContents()).toEqual(['READ', 'WRITE']);
     await app.getByRole('button', { name: 'Save and continue' }).click();
     await app.getByRole('button', { name: 'Connect to Jira Data Center' }).click();
     await app.getByText('The connector holds a token from Jira Data Center.').waitFor();

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { REMOTE_PRESETS, type ForgeLinkView } from '../../../../../contract';
+import { REMOTE_PRESETS, offeredScopes, type ForgeLinkView } from '../../../../../contract';
 import { call } from '../../api';
 import { Banner } from '../../components/Banner';
 import { CopyValue } from '../../components/CopyValue';
@@ -75,7 +75,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
         </>
       )}
       <KindSpecificFields link={link} value={extras} onChange={setExtras} error={save.error} />
-      {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={preset.scopes} value={scopes} onChange={setScopes} />}
+      {preset.scopes.length > 0 && <ScopePicker legend={`Scopes to request from ${preset.label}`} scopes={offeredScopes(link.remoteKind, link.outgoing.grantType, preset.scopes)} value={scopes} onChange={setScopes} />}
       <ErrorBanner error={save.error} />
       <div className="actions">
         <button type="submit" className="btn primary" disabled={save.busy || clientId.trim() === '' || clientSecret === ''}>
