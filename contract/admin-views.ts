@@ -18,6 +18,8 @@ export const ForgeOutgoingViewSchema = z.object({
   redirectUri: z.string().nullable(),
   /** Bitbucket Cloud's workspace ID; null for other kinds. */
   workspace: z.string().nullable().optional(),
+  /** When the client secret or service-account credential expires, as entered with it; null when unknown. */
+  secretExpiresAt: z.string().nullable().optional(),
 });
 
 export const ForgeLinkViewSchema = z.object({

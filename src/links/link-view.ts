@@ -39,6 +39,7 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
       grantType: o.grantType,
       redirectUri: o.redirectUri,
       workspace: o.workspace ?? null,
+      secretExpiresAt: o.secretExpiresAt ?? null,
     },
     incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls),
     exchange: exchangeView(record),

@@ -21,6 +21,7 @@ export function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
       grantType: remote.outgoing.grantType,
       redirectUri: remote.outgoing.redirectUri,
       workspace: remote.outgoing.workspace ?? null,
+      secretExpiresAt: remote.outgoing.secretExpiresAt,
     },
   };
 }

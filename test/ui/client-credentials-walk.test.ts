@@ -104,7 +104,7 @@ describeUi('client-credentials kinds in the admin page', () => {
     await app.getByRole('button', { name: "Open the link's page" }).click();
     expect(await app.getByTestId('bitbucket-cloud').getByLabel('Workspace ID').inputValue()).toBe('acme');
     await app.getByRole('button', { name: 'Connect', exact: true }).click();
-    await app.locator('h1 [data-status="connected"]').waitFor();
+    await app.getByText('The connector obtained a new token from Bitbucket Cloud (client credentials).').waitFor();
 
     // The OAuth 1.0 migration page: the seed's steps, each verified where this site can see it. A
     // consumer without a callback URL (as an OAuth 1.0 consumer is) is flagged by the test it runs.
@@ -184,10 +184,18 @@ describeUi('client-credentials kinds in the admin page', () => {
     await app.locator('[data-testid="test-result"][data-ok="true"]').waitFor();
     await shot(page, '45-service-account-test-green');
 
+    // The link page shows the credential's expiry and takes a new one (a renewed credential).
+    await app.getByRole('button', { name: "Open the link's page" }).click();
+    const panel = app.getByTestId('service-account');
+    expect(await panel.textContent()).toContain('Its credential expires on 2031-06-30.');
+    await panel.getByLabel('Credential expires on').fill('2032-01-31');
+    await panel.getByRole('button', { name: 'Save expiry date' }).click();
+    await panel.getByText('Its credential expires on 2032-01-31.').waitFor();
+
     const onConnector = await connectorGet(preview, `/v1/links/${await linkIdNamed('Jira service account')}`);
     expect(onConnector.body).toMatchObject({
       status: 'connected',
-      outgoing: { grantType: 'client_credentials', secretExpiresAt: '2031-06-30' },
+      outgoing: { grantType: 'client_credentials', secretExpiresAt: '2032-01-31' },
       credential: { state: 'valid', hasRefreshToken: false },
     });
     expect(JSON.stringify(onConnector.body)).not.toContain(account.clientSecret);

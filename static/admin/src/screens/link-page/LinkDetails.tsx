@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { REMOTE_PRESETS, type DeleteLinkResult, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
+import { REMOTE_PRESETS, SERVICE_ACCOUNTS, type DeleteLinkResult, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
 import { call } from '../../api';
+import { Banner } from '../../components/Banner';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useAction } from '../../hooks/useAction';
 import { SignInOpenedBanner } from '../../link/SignInOpenedBanner';
@@ -9,6 +10,7 @@ import { useAuthorizeLink } from '../../link/useAuthorizeLink';
 import type { Navigate } from '../../navigation';
 import { AuditLogPage } from '../audit-log/AuditLogPage';
 import { BitbucketCloudPanel } from './BitbucketCloudPanel';
+import { ServiceAccountPanel } from './ServiceAccountPanel';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
@@ -59,8 +61,10 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       </div>
       <ErrorBanner error={test.error ?? authorize.error ?? mark.error} />
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
+      {authorizationUrl === null && <Banner tone="success" title="Connected">The connector obtained a new token from {remote} (client credentials).</Banner>}
 
       {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} onLink={onLink} navigate={navigate} />}
+      {link.outgoing.grantType === 'client_credentials' && SERVICE_ACCOUNTS[link.remoteKind] !== undefined && <ServiceAccountPanel link={link} onLink={onLink} />}
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
 
       <h2>Last test</h2>
