@@ -154,7 +154,7 @@ describeUi('client-credentials kinds in the admin page', () => {
     const serviceAccount = app.getByRole('radio', { name: /Service account/ });
     await serviceAccount.waitFor();
     expect(await serviceAccount.isDisabled()).toBe(true);
-    expect(await app.getByTestId('service-account-choice').textContent()).toContain('Needs Jira Data Center 11.3 or later; this one is 11.2.0');
+    expect(await app.getByTestId('service-account-choice').textContent()).toContain('Needs version 11.3 or later; this one is 11.2.0');
 
     // Upgraded to 11.3: the sandbox issues a service account (as Jira's administration would), and the wizard offers it.
     await dc.configure({ manifest: { kind: 'jira', version: '11.3.0' } });

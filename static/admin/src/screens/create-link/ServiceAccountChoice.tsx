@@ -23,19 +23,19 @@ export function ServiceAccountChoice({ draft, probe, onDraft }: { draft: LinkDra
   const label = REMOTE_PRESETS[draft.kind].label;
   const why =
     offered === true
-      ? `${label} ${probe?.version ?? ''} has service accounts: no sign-in, a token every hour, and a credential that can be set to expire.`
+      ? `Version ${probe?.version ?? ''} has service accounts: no sign-in, a token every hour, and a credential that can be set to expire.`
       : offered === false
-        ? `Needs ${label} ${support.minimumVersion} or later; this one is ${probe?.version ?? 'older'}.`
-        : `Needs ${label} ${support.minimumVersion} or later; the version at this URL is not known.`;
+        ? `Needs version ${support.minimumVersion} or later; this one is ${probe?.version ?? 'older'}.`
+        : `Needs version ${support.minimumVersion} or later; the version at this URL is not known.`;
   const selected = usesServiceAccount(draft, probe) ? 'client_credentials' : 'authorization_code';
   return (
     <fieldset data-testid="service-account-choice">
-      <legend>How the link gets its token</legend>
+      <legend>How the link gets its token from {label}</legend>
       <div className="choice">
         <input type="radio" id="grant-code" name="grantType" checked={selected === 'authorization_code'} onChange={() => onDraft({ grantType: 'authorization_code' })} />
         <label htmlFor="grant-code">
           An account signs in once
-          <div className="subtlest">An administrator of {label} authorizes the link as the account it acts as; the connector keeps refreshing the token.</div>
+          <div className="subtlest">An administrator authorizes the link as the account it acts as; the connector keeps refreshing the token.</div>
         </label>
       </div>
       <div className="choice">
