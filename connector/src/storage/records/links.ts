@@ -30,7 +30,10 @@ export const LinkDocumentSchema = z.object({
     grantType: z.enum(['authorization_code', 'client_credentials']),
     // Added after the first release: documents written before it lack the field.
     secretExpiresAt: NullableString.default(null),
-    workspace: NullableString.default(null),
+    // Bitbucket Cloud only. Optional rather than defaulted: documents written before it (and records
+    // of other kinds built without it) parse and read back exactly as written; readers treat
+    // absent as null.
+    workspace: NullableString.optional(),
   }),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;
