@@ -18,7 +18,13 @@ export const BITBUCKET_CLOUD_API = 'https://api.bitbucket.org/2.0';
  */
 export function bitbucketCloudApiBase(applicationUrl: string): string {
   const base = applicationUrl.replace(/\/+$/, '');
-  return base === BITBUCKET_CLOUD_SITE || base === 'https://www.bitbucket.org' ? BITBUCKET_CLOUD_API : `${base}/2.0`;
+  let host = '';
+  try {
+    host = new URL(base).hostname;
+  } catch {
+    // Not a URL: treated as a stand-in's base below, which the URL policy then refuses.
+  }
+  return host === 'bitbucket.org' || host === 'www.bitbucket.org' ? BITBUCKET_CLOUD_API : `${base}/2.0`;
 }
 
 /** A workspace ID (the slug in bitbucket.org/{workspace}): lowercase letters, digits, `-`, `_`, `.`. */

@@ -37,6 +37,7 @@ describe('Data Center service accounts by version', () => {
 describe('Bitbucket Cloud', () => {
   it('takes its API from api.bitbucket.org for bitbucket.org, and from {base}/2.0 for a stand-in', () => {
     expect(bitbucketCloudApiBase('https://bitbucket.org/')).toBe('https://api.bitbucket.org/2.0');
+    expect(bitbucketCloudApiBase('https://bitbucket.org/acme')).toBe('https://api.bitbucket.org/2.0');
     expect(bitbucketCloudApiBase('http://127.0.0.1:9999')).toBe('http://127.0.0.1:9999/2.0');
   });
 
