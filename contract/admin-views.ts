@@ -20,6 +20,10 @@ export const ForgeOutgoingViewSchema = z.object({
   redirectUri: z.string().nullable(),
   /** Endpoints, tenant, secret expiry, client authentication, PKCE, parameters; null until this site has mirrored them. */
   provider: OutgoingProviderViewSchema.nullable().default(null),
+  /** Bitbucket Cloud's workspace ID; null for other kinds. */
+  workspace: z.string().nullable().optional(),
+  /** When the client secret or service-account credential expires, as entered with it; null when unknown. */
+  secretExpiresAt: z.string().nullable().optional(),
 });
 
 export const ForgeLinkViewSchema = z.object({

@@ -73,6 +73,22 @@ export const DIAGNOSTIC_CODES = {
   TOKEN_REJECTED: { stage: 'api', hint: 'The remote rejected the access token: authorize the link again, and check that the account is active.' },
   INSUFFICIENT_SCOPE: { stage: 'api', hint: 'The token lacks the scope this call needs: add the scope in the remote\'s incoming link and authorize again.' },
   API_ERROR: { stage: 'api', hint: 'The remote\'s API answered with an error: check the remote\'s logs.' },
+  BITBUCKET_WORKSPACE_MISSING: {
+    stage: 'api',
+    hint: 'Enter the Bitbucket Cloud workspace ID on the link (the part after bitbucket.org/), so the test can check the consumer\'s access to it.',
+  },
+  BITBUCKET_NOT_WORKSPACE_MEMBER: {
+    stage: 'api',
+    hint: 'The consumer\'s owner is not a member of this workspace: check the workspace ID, or create the consumer in that workspace (Workspace settings > OAuth consumers) as one of its administrators.',
+  },
+  BITBUCKET_PERMISSIONS_MISSING: {
+    stage: 'api',
+    hint: 'In Bitbucket Cloud, Workspace settings > OAuth consumers > More actions (...) > Edit: select the permissions named, save, then select Connect here again (a token keeps the permissions it was issued with).',
+  },
+  SERVICE_ACCOUNTS_UNSUPPORTED: {
+    stage: 'version',
+    hint: 'This version has no service accounts: upgrade the remote, or use an incoming link and authorize the link as an account instead.',
+  },
   TIMEOUT: { stage: null, hint: 'The stage took too long: check the remote\'s load and the network between it and the connector.' },
 } as const satisfies Record<string, { stage: DiagnosticStage | null; hint: string }>;
 

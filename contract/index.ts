@@ -21,3 +21,5 @@ export * from './health';
 export * from './provider-settings';
 export * from './revocation';
 export * from './consent';
+export * from './bitbucket-cloud';
+export * from './service-accounts';

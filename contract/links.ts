@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
 import { ProviderSettingsInputShape, ProviderSettingsViewShape } from './provider-settings';
+import { BitbucketWorkspaceSchema } from './bitbucket-cloud';
+import { SERVICE_ACCOUNTS, serviceAccountScopeViolations } from './service-accounts';
 import { storableText } from './text';
 
 /**
@@ -83,6 +85,8 @@ export const OutgoingInputSchema = z.strictObject({
   secretExpiresAt: SecretExpirySchema.optional(),
   /** Client authentication, PKCE and extra authorization parameters (custom providers): see provider-settings.ts. */
   ...ProviderSettingsInputShape,
+  /** Bitbucket Cloud: the workspace the consumer belongs to (test connection checks access to it). */
+  workspace: BitbucketWorkspaceSchema.optional(),
 });
 export type OutgoingInput = z.infer<typeof OutgoingInputSchema>;
 
@@ -98,6 +102,7 @@ export const OutgoingPatchSchema = OutgoingInputSchema.extend({
   clientAuth: ProviderSettingsInputShape.clientAuth.unwrap().nullable().optional(),
   pkce: ProviderSettingsInputShape.pkce.unwrap().nullable().optional(),
   authorizeParams: ProviderSettingsInputShape.authorizeParams.unwrap().nullable().optional(),
+  workspace: BitbucketWorkspaceSchema.nullable().optional(),
 });
 export type OutgoingPatch = z.infer<typeof OutgoingPatchSchema>;
 
@@ -144,6 +149,8 @@ export const OutgoingViewSchema = z.object({
   secretExpiresAt: z.string().nullable(),
   /** In effect for the link (defaults for answers of connectors older than these fields). */
   ...ProviderSettingsViewShape,
+  /** Bitbucket Cloud's workspace ID; null elsewhere. Optional: connectors before it send none. */
+  workspace: z.string().nullable().optional(),
   /** The URI to register in the remote: the connector's callback. */
   redirectUri: z.string(),
 });
@@ -241,9 +248,12 @@ export function linkRuleViolations(link: {
       }
     });
   }
-  if (!preset.grantTypes.includes(link.grantType)) {
+  // Data Center offers client credentials through service accounts (service-accounts.ts).
+  const serviceAccount = link.grantType === 'client_credentials' && SERVICE_ACCOUNTS[link.remoteKind] !== undefined;
+  if (!preset.grantTypes.includes(link.grantType) && !serviceAccount) {
     problems.push({ path: 'outgoing.grantType', message: `${preset.label} does not offer the ${link.grantType} grant` });
   }
+  if (serviceAccount) problems.push(...serviceAccountScopeViolations(link.remoteKind, link.scopes));
   if (link.grantType === 'client_credentials' && link.authKind === 'oauth2-impersonation') {
     problems.push({ path: 'outgoing.grantType', message: 'client_credentials acts as one account and cannot impersonate users' });
   }

@@ -101,8 +101,9 @@ const JIRA_CONFLUENCE_LADDER = [
 const DC_COMMON = {
   family: 'data-center',
   grantTypes: ['authorization_code', 'refresh_token'],
-  // Data Center offers no client-credentials grant: a non-impersonating link authorizes once
-  // as its pre-configured account and keeps refreshing.
+  // A non-impersonating link authorizes once as its pre-configured account and keeps refreshing.
+  // Newer versions also offer service accounts (client credentials): see service-accounts.ts,
+  // which says from which version, so the grant is not listed here for every version.
   defaultGrant: 'authorization_code',
   freeFormScopes: false,
   authorizeParams: {},
@@ -239,9 +240,10 @@ export const REMOTE_PRESETS: Readonly<Record<RemoteKind, RemotePreset>> = {
     kind: 'bitbucket-cloud',
     label: 'Bitbucket Cloud',
     family: 'bitbucket-cloud',
+    // The application URL is https://bitbucket.org; the API host follows it (bitbucket-cloud.ts).
     endpoints: {
-      authorization: 'https://bitbucket.org/site/oauth2/authorize',
-      token: 'https://bitbucket.org/site/oauth2/access_token',
+      authorization: '{base}/site/oauth2/authorize',
+      token: '{base}/site/oauth2/access_token',
       api: 'https://api.bitbucket.org/2.0/user',
     },
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],

@@ -6,7 +6,8 @@
  *                          [--port 0] [--context /jira] [--redirect-uri http://127.0.0.1:8787/oauth/callback]
  *
  * It prints its URL and one client (ID and secret, generated at start) to paste into a link, with
- * the redirect URI it accepts (the connector's callback). Sign in on its login page with any name.
+ * the redirect URI it accepts (the connector's callback), and a service account (client credentials,
+ * expiring in 90 days) when the version has them. Sign in on its login page with any name.
  * Stop it with Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
@@ -56,6 +57,9 @@ if (values.help) {
 // Loaded after the options are read: --help answers at once, without starting oidc-provider.
 const { startDcServer } = await import('./dc-server.mjs');
 const context = values.context.replace(/\/+$/, '');
+// By default a version that has service accounts, so that one is printed; --version picks another.
+const SERVICE_ACCOUNT_VERSIONS = { jira: '11.3.0', confluence: '10.2.0', bitbucket: '10.2.0' };
+const version = values.version ?? SERVICE_ACCOUNT_VERSIONS[values.kind];
 const client = { client_id: `sandbox-${randomBytes(4).toString('hex')}`, client_secret: randomBytes(24).toString('base64url') };
 const dc = await startDcServer({
   port: Number(values.port),
@@ -78,11 +82,17 @@ const dc = await startDcServer({
   ],
   sandbox: {
     contextPath: context,
-    manifest: { kind: values.kind, ...(values.version ? { version: values.version } : {}), ...(values['display-url'] ? { displayUrl: values['display-url'] } : {}) },
+    manifest: { kind: values.kind, ...(version ? { version } : {}), ...(values['display-url'] ? { displayUrl: values['display-url'] } : {}) },
     dateSkewMs: Number(values['skew-seconds']) * 1000,
   },
 });
 
+// A service account, made through the sandbox's own route (sandbox/extensions/service-accounts.mjs).
+const created = await fetch(`${dc.baseUrl()}/rest/sandbox/service-accounts`, {
+  method: 'POST',
+  body: JSON.stringify({ name: 'sandbox-service-account', scopes: ['READ'], expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10) }),
+});
+const serviceAccount = created.status === 201 ? await created.json() : null;
 process.stdout.write(
   [
     `Sandbox ${values.kind} Data Center listening on ${dc.baseUrl()}`,
@@ -91,6 +101,9 @@ process.stdout.write(
     `  client secret: ${client.client_secret}   (generated for this run only)`,
     `  redirect URI:  ${values['redirect-uri']}`,
     `  outgoing link: ${dc.baseUrl()}/plugins/servlet/applinks/outgoing   (this Data Center calling Jira Cloud: enter the cloud side's client ID, secret and endpoints)`,
+    serviceAccount === null
+      ? '  service account: none (this version has no service accounts)'
+      : `  service account: client ID ${serviceAccount.clientId}, secret ${serviceAccount.clientSecret}, scopes ${serviceAccount.scopes.join(' ')}, expires ${serviceAccount.expiresAt}`,
     '',
   ].join('\n'),
 );

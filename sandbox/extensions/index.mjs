@@ -5,9 +5,13 @@
  * request. `api` gives the running sandbox: `{provider, settings, issuer, base(), kind(), send,
  * readForm}`. Extensions are asked in order, before the OAuth 2.0 provider.
  */
+import { bitbucketCloud } from './bitbucket-cloud.mjs';
 import { outgoingLinkExtension } from './outgoing-link.mjs';
+import { serviceAccounts } from './service-accounts.mjs';
 
 export const EXTENSIONS = [
+  serviceAccounts,
+  bitbucketCloud,
   // An outgoing link to an external application (seed 003), e.g. the Jira Cloud side of a link.
   outgoingLinkExtension,
 ];

@@ -17,6 +17,7 @@ const TRACKED: [string, (r: LinkRecord) => Value][] = [
   ['outgoing.clientSecret', (r) => secretState(r.outgoing.clientSecretFingerprint?.setAt)],
   ['outgoing.scopes', (r) => r.outgoing.scopes],
   ['outgoing.grantType', (r) => r.outgoing.grantType],
+  ['outgoing.workspace', (r) => r.outgoing.workspace ?? null],
   ['incoming.clientId', (r) => r.incoming?.clientId ?? null],
   ['incoming.clientSecret', (r) => secretState(r.incoming?.clientSecretFingerprint.setAt)],
   ['incoming.scopes', (r) => r.incoming?.scopes ?? null],

@@ -18,7 +18,9 @@ export function applicableSteps(record: LinkRecord): ExchangeStepId[] {
   if (record.authKind === 'none') return ['test-connection'];
   const steps: ExchangeStepId[] = ['remote-incoming-link', 'outgoing-credentials'];
   if (supportsIncoming(record)) steps.push('incoming-credentials', 'remote-outgoing-link', 'redirect-uri');
-  if (record.outgoing.grantType === 'authorization_code') steps.push('authorize');
+  // Client-credentials links (Bitbucket Cloud consumers, Data Center service accounts) connect at
+  // once instead of signing in: the same step, which the page offers as Connect.
+  steps.push('authorize');
   steps.push('test-connection');
   return steps;
 }
@@ -60,6 +62,9 @@ function describe(id: ExchangeStepId, record: LinkRecord): StepText {
         moves: { value: 'redirect URI', from: remote, to: here },
       };
     case 'authorize':
+      if (record.outgoing.grantType === 'client_credentials') {
+        return { title: `Connect: the connector obtains a token from ${remote} with the client ID and secret (client credentials, no sign-in)`, actor: 'site-admin', mode: 'automatic', moves: null };
+      }
       return { title: `Authorize the link: sign in to ${remote} as the account the link acts as`, actor: 'site-admin', mode: 'automatic', moves: null };
     case 'test-connection':
       return { title: 'Test the connection', actor: 'site-admin', mode: 'automatic', moves: null };

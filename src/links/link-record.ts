@@ -49,6 +49,10 @@ export const LinkRecordSchema = z.object({
     redirectUri: z.string().nullable(),
     // Added with the provider settings: records written before them have none until the next mirror.
     provider: OutgoingProviderViewSchema.nullable().optional(),
+    /** Bitbucket Cloud's workspace ID, mirrored from the connector; absent in records written before it. */
+    workspace: z.string().nullable().optional(),
+    /** The outgoing credential's expiry, mirrored from the connector (which keeps it). */
+    secretExpiresAt: z.string().nullable().optional(),
   }),
   incoming: IncomingRecordSchema.nullable(),
   manualSteps: z.partialRecord(ManualExchangeStepSchema, ManualStepStateSchema),

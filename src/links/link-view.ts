@@ -44,6 +44,8 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
       grantType: o.grantType,
       redirectUri: o.redirectUri,
       provider: o.provider ?? null,
+      workspace: o.workspace ?? null,
+      secretExpiresAt: o.secretExpiresAt ?? null,
     },
     incoming: record.incoming === null ? null : incomingView(record.incoming, options.urls, options.activity ?? null),
     exchange: exchangeView(record, options.activity ?? null),

@@ -21,6 +21,8 @@ export function mirror(record: LinkRecord, remote: LinkView): LinkRecord {
       grantType: remote.outgoing.grantType,
       redirectUri: remote.outgoing.redirectUri,
       provider: providerViewOf(remote.outgoing),
+      workspace: remote.outgoing.workspace ?? null,
+      secretExpiresAt: remote.outgoing.secretExpiresAt,
     },
   };
 }

@@ -44,6 +44,15 @@ export interface SandboxSettings {
   manifestFormat?: 'auto' | 'xml';
   /** Serve OAuth 2.0 server metadata (RFC 8414) at {context}/.well-known/oauth-authorization-server. Default off. */
   oauthMetadata?: boolean;
+  /** Also play Bitbucket Cloud (sandbox/extensions/bitbucket-cloud.mjs); a patch replaces it whole. */
+  bitbucketCloud?: BitbucketCloudStandIn | null;
+}
+
+/** The Bitbucket Cloud stand-in's account, workspaces and OAuth consumers. */
+export interface BitbucketCloudStandIn {
+  user?: { username: string };
+  workspaces: Record<string, { role: 'owner' | 'member'; repositories: string[] }>;
+  consumers: { key: string; secret: string; callbackUrl: string | null; private: boolean; permissions: string[] }[];
 }
 
 export interface SandboxDcOptions extends Omit<OidcServerOptions, 'sandbox' | 'tls'> {

@@ -20,8 +20,10 @@ import { redirectUriOf } from '../config';
 import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
 import type { LinkRecord, Store } from '../storage/store';
 import { OAuthError } from '../oauth';
+import { checkBitbucketCloud } from './bitbucket-cloud-check';
 import { fetchManifest } from './manifest';
 import { oauth2Support, sameBase } from './probe';
+import { serviceAccountVersionOutcome } from './service-account-check';
 
 /** Time limits of a test: each stage has its own, and the whole test is bounded. */
 export interface TestTimeouts {
@@ -189,6 +191,8 @@ export class ConnectionTester {
       if (support.supported === false) {
         return fail('VERSION_UNSUPPORTED', `${manifest.name ?? manifest.typeId} ${manifest.version ?? ''} has no OAuth 2.0 application links; they need ${support.minimumVersion ?? 'a newer version'} or later.`);
       }
+      const serviceAccount = serviceAccountVersionOutcome(link, manifest);
+      if (serviceAccount !== undefined) return serviceAccount;
       const expected = link.displayUrl ?? link.applicationUrl;
       if (!sameBase(manifest.url, expected) && !sameBase(manifest.url, link.applicationUrl)) {
         return warn('DISPLAY_URL_MISMATCH', `The remote's base URL is ${manifest.url}, but the link says ${expected}.`);
@@ -224,6 +228,7 @@ export class ConnectionTester {
       const template = preset.endpoints?.api;
       const endpoint = link.outgoing.apiProbeUrl ?? (template === undefined ? null : expandEndpoint(template, { base: link.applicationUrl, tenant: link.outgoing.tenant ?? undefined }));
       if (endpoint === null || accessToken === undefined) return notApplicable('No API endpoint to call for this kind of remote.');
+      if (kind === 'bitbucket-cloud') return checkBitbucketCloud(this.deps.http, link, accessToken, { timeoutMs: budget, connectTimeoutMs: connectMs(budget) });
       const response = await this.deps.http.request(endpoint, {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
         timeoutMs: budget,

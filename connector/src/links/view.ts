@@ -28,6 +28,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       grantType: o.grantType,
       secretExpiresAt: o.secretExpiresAt,
       ...effectiveProviderSettings(record.remoteKind as LinkView['remoteKind'], o),
+      workspace: o.workspace ?? null,
       redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,

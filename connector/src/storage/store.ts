@@ -39,6 +39,8 @@ export interface LinkRecord {
     clientAuth?: 'body' | 'basic' | null;
     pkce?: boolean | null;
     authorizeParams?: Record<string, string> | null;
+    /** Bitbucket Cloud's workspace ID; null (or absent, in records built before it) for other kinds. */
+    workspace?: string | null;
   };
   createdAt: string;
   updatedAt: string;

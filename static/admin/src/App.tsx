@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { AuditLogPage } from './screens/audit-log/AuditLogPage';
+import { OAuth1MigrationPage } from './screens/bitbucket-migration/OAuth1MigrationPage';
 import { ConnectorPage } from './screens/ConnectorPage';
 import { CreateLinkWizard } from './screens/create-link/CreateLinkWizard';
 import { LinkPage } from './screens/link-page/LinkPage';
@@ -24,7 +25,7 @@ export function App() {
     setRoute(next);
     window.scrollTo(0, 0);
   };
-  const tab = route.screen === 'create' || route.screen === 'link' ? 'links' : route.screen;
+  const tab = route.screen === 'create' || route.screen === 'link' || route.screen === 'bitbucket-migration' ? 'links' : route.screen;
   return (
     <div className="app">
       <nav className="tabs" aria-label="Application links sections">
@@ -40,6 +41,7 @@ export function App() {
         {route.screen === 'link' && <LinkPage id={route.id} navigate={navigate} />}
         {route.screen === 'connector' && <ConnectorPage />}
         {route.screen === 'audit' && <AuditLogPage navigate={navigate} />}
+        {route.screen === 'bitbucket-migration' && <OAuth1MigrationPage id={route.id} navigate={navigate} />}
       </main>
     </div>
   );

@@ -34,6 +34,8 @@ export const LinkDocumentSchema = z.object({
     clientAuth: ClientAuthSchema.nullable().default(null),
     pkce: z.boolean().nullable().default(null),
     authorizeParams: z.record(z.string(), z.string()).nullable().default(null),
+    // Bitbucket Cloud's workspace; null for other kinds and in documents written before it.
+    workspace: NullableString.default(null),
   }),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;

@@ -8,12 +8,13 @@ import { useAction } from '../hooks/useAction';
  * can offer a plain link when that window did not open. `null` means the link got its token at once
  * (client credentials) and there is nothing to sign in to.
  */
-export function useAuthorizeLink(id: string) {
+export function useAuthorizeLink(id: string, onConnected?: () => Promise<void>) {
   const [authorizationUrl, setAuthorizationUrl] = useState<string | null | undefined>(undefined);
   const authorize = useAction(async () => {
     const result = await call('authorizeLink', { id });
     setAuthorizationUrl(result.authorizationUrl);
     if (result.authorizationUrl !== null) await openExternal(result.authorizationUrl);
+    else await onConnected?.();
   });
   return { authorize, authorizationUrl, forgetAuthorizationUrl: () => setAuthorizationUrl(undefined) };
 }

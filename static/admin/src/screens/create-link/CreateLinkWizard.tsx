@@ -7,10 +7,12 @@ import { inputFromDraft } from '../../link/provider-draft';
 import { AuthorizeStep } from './AuthorizeStep';
 import { DuplicateLinkWarning } from './DuplicateLinkWarning';
 import { linksAt } from './duplicate-links';
+import { ConnectStep } from './ConnectStep';
 import { IncomingStep } from './IncomingStep';
 import { KindStep } from './KindStep';
 import { OutgoingStep } from './OutgoingStep';
 import { ReviewStep } from './ReviewStep';
+import { serviceAccountOutgoing } from './ServiceAccountChoice';
 import { TestStep } from './TestStep';
 import { UrlStep } from './UrlStep';
 import { EMPTY_DRAFT, nameFromUrl, stepsFor, type LinkDraft, type Step } from './wizard-steps';
@@ -60,7 +62,9 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
       applicationUrl: draft.applicationUrl,
       ...(draft.displayUrl.trim() === '' ? {} : { displayUrl: draft.displayUrl.trim() }),
       authKind: draft.authKind,
-      ...(draft.authKind === 'none' ? {} : { outgoing: { ...draft.outgoing, ...(draft.kind === 'custom' ? inputFromDraft(draft.provider) : {}) } }),
+      ...(draft.authKind === 'none'
+        ? {}
+        : { outgoing: { ...draft.outgoing, ...(draft.kind === 'custom' ? inputFromDraft(draft.provider) : {}), ...serviceAccountOutgoing(draft, probe).outgoing } }),
     });
     setLink(created);
     const after = stepsFor(draft.authKind, draft.kind, created);
@@ -98,7 +102,7 @@ export function CreateLinkWizard({ navigate }: { navigate: Navigate }) {
       )}
       {step === 'incoming' && link !== undefined && <IncomingStep link={link} onLink={setLink} onNext={next} />}
       {step === 'outgoing' && link !== undefined && <OutgoingStep link={link} onLink={setLink} onNext={next} />}
-      {step === 'authorize' && link !== undefined && <AuthorizeStep link={link} onNext={next} />}
+      {step === 'authorize' && link !== undefined && (link.outgoing.grantType === 'client_credentials' ? <ConnectStep link={link} onLink={setLink} onNext={next} /> : <AuthorizeStep link={link} onNext={next} />)}
       {step === 'test' && link !== undefined && <TestStep link={link} navigate={navigate} />}
     </section>
   );

@@ -6,6 +6,7 @@ import { AuthKindChoice } from './AuthKindChoice';
 import { KIND_SECTIONS } from './kind-sections';
 import { ProbeFindings } from './ProbeFindings';
 import { versionRule } from './version-rules';
+import { ServiceAccountChoice } from './ServiceAccountChoice';
 import type { LinkDraft } from './wizard-steps';
 
 /** Step 2: what the connector found, then the type, name, display URL and authentication, preselected from it. */
@@ -69,6 +70,7 @@ export function KindStep({
       />
       <AuthKindChoice kind={draft.kind} value={draft.authKind} onChange={(authKind) => onDraft({ authKind })} versionBlocked={blocked} />
       {Section !== undefined && draft.authKind !== 'none' && <Section draft={draft} onDraft={onDraft} probe={probe} />}
+      <ServiceAccountChoice draft={draft} probe={probe} onDraft={onDraft} />
       {draft.authKind === 'oauth2-impersonation' && (
         <Banner tone="warning" title="Impersonation: both applications must share a user base">
           Requests run as the signed-in user, matched by user name in {preset.label}. Use it only when both sides share the same users (for example the same LDAP or

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { REMOTE_PRESETS, type ForgeLinkView, type OutgoingPatch } from '../../../../../contract';
+import { REMOTE_PRESETS, offeredScopes, type ForgeLinkView, type OutgoingPatch } from '../../../../../contract';
 import { call } from '../../api';
 import { Banner } from '../../components/Banner';
 import { CopyValue } from '../../components/CopyValue';
@@ -9,6 +9,7 @@ import { fieldError } from '../../field-error';
 import { useAction } from '../../hooks/useAction';
 import { ScopesField } from '../../link/ScopesField';
 import { OUTGOING_SECTIONS } from './outgoing-sections';
+import { KindSpecificFields, type KindExtras } from './KindSpecificFields';
 
 /**
  * Outgoing: the redirect URL to register in the remote, then the client ID and secret the remote
@@ -22,6 +23,8 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
   // What a kind's own section adds (an Entra secret's expiry, ...).
   const [extra, setExtra] = useState<Partial<OutgoingPatch>>({});
   const sections = OUTGOING_SECTIONS[link.remoteKind] ?? {};
+  // Bitbucket Cloud's workspace, a service account's expiry.
+  const [extras, setExtras] = useState<KindExtras>({});
   const save = useAction(async () => {
     const updated = await call('updateLink', {
       id: link.id,
@@ -32,6 +35,7 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
           clientSecret,
           scopes,
           ...extra,
+          ...extras,
         },
       },
     });
@@ -69,7 +73,14 @@ export function OutgoingStep({ link, onLink, onNext }: { link: ForgeLinkView; on
         help="Write-only: it goes to the connector, which keeps it encrypted; this site keeps only its last 4 characters."
       />
       {sections.secret !== undefined && <sections.secret link={link} clientSecret={clientSecret} extra={extra} onExtra={(changes) => setExtra((current) => ({ ...current, ...changes }))} error={save.error} />}
-      <ScopesField kind={link.remoteKind} value={scopes} onChange={setScopes} error={fieldError(save.error, 'changes.outgoing.scopes')} />
+      <KindSpecificFields link={link} value={extras} onChange={setExtras} error={save.error} />
+      <ScopesField
+        kind={link.remoteKind}
+        offered={offeredScopes(link.remoteKind, link.outgoing.grantType, preset.scopes)}
+        value={scopes}
+        onChange={setScopes}
+        error={fieldError(save.error, 'changes.outgoing.scopes')}
+      />
       <ErrorBanner error={save.error} />
       <div className="actions">
         <button type="submit" className="btn primary" disabled={save.busy || clientId.trim() === '' || clientSecret === ''}>

@@ -14,6 +14,8 @@ export type LinkDraft = {
   authKind: AuthKind;
   outgoing: Partial<OutgoingInput>;
   provider: ProviderDraft;
+  /** Data Center service accounts and Bitbucket Cloud: the client-credentials grant. */
+  grantType?: 'authorization_code' | 'client_credentials';
 };
 
 /** What a kind's own part of the outgoing step gets (outgoing-sections.ts): the link, the secret as typed, and more outgoing changes to send with it. */

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { REMOTE_PRESETS, type DeleteLinkResult, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
+import { REMOTE_PRESETS, SERVICE_ACCOUNTS, type DeleteLinkResult, type ExchangeStepId, type ForgeLinkView } from '../../../../../contract';
 import { call } from '../../api';
+import { Banner } from '../../components/Banner';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useAction } from '../../hooks/useAction';
 import { SignInOpenedBanner } from '../../link/SignInOpenedBanner';
@@ -8,6 +9,8 @@ import { TestResultView } from '../../link/TestResultView';
 import { useAuthorizeLink } from '../../link/useAuthorizeLink';
 import type { Navigate } from '../../navigation';
 import { AuditLogPage } from '../audit-log/AuditLogPage';
+import { BitbucketCloudPanel } from './BitbucketCloudPanel';
+import { ServiceAccountPanel } from './ServiceAccountPanel';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
@@ -21,7 +24,8 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
   const onLink = (next: ForgeLinkView) => setLink(next.credential === null ? { ...next, credential: link.credential } : next);
   const remote = REMOTE_PRESETS[link.remoteKind].label;
   const [dialog, setDialog] = useState<'edit' | 'relocate' | 'delete' | undefined>(undefined);
-  const { authorize, authorizationUrl, forgetAuthorizationUrl } = useAuthorizeLink(link.id);
+  // Client credentials connect at once: read the link again to show its new status.
+  const { authorize, authorizationUrl, forgetAuthorizationUrl } = useAuthorizeLink(link.id, async () => onLink(await call('getLink', { id: link.id })));
   const test = useAction(async () => {
     const { result, link: tested } = await call('testConnection', { id: link.id });
     onLink(tested);
@@ -43,7 +47,7 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
         </button>
         {authorizes && (
           <button type="button" className="btn" onClick={() => void authorize.run()} disabled={authorize.busy}>
-            {link.status === 'connected' ? 'Authorize again' : 'Authorize'}
+            {link.outgoing.grantType === 'client_credentials' ? 'Connect' : link.status === 'connected' ? 'Authorize again' : 'Authorize'}
           </button>
         )}
         <button type="button" className="btn" onClick={() => setDialog('edit')}>
@@ -58,7 +62,10 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       </div>
       <ErrorBanner error={test.error ?? authorize.error ?? mark.error} />
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
+      {authorizationUrl === null && <Banner tone="success" title="Connected">The connector obtained a new token from {remote} (client credentials).</Banner>}
 
+      {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} onLink={onLink} navigate={navigate} />}
+      {link.outgoing.grantType === 'client_credentials' && SERVICE_ACCOUNTS[link.remoteKind] !== undefined && <ServiceAccountPanel link={link} onLink={onLink} />}
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
       {hasProviderSettings(link) && <ProviderPanel link={link} onLink={onLink} />}
 
