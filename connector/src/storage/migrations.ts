@@ -28,6 +28,8 @@
  * dialects (PostgreSQL columns use the "C" collation) so lists come back in the same order.
  */
 
+import { ALERTS_POSTGRES_MIGRATIONS, ALERTS_SQLITE_MIGRATIONS } from './migrations-alerts';
+
 export interface Migration {
   /** Sortable and unique; recorded in `schema_migrations`. */
   readonly id: string;
@@ -134,6 +136,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  ...ALERTS_SQLITE_MIGRATIONS,
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -222,6 +225,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
     `,
   },
+  ...ALERTS_POSTGRES_MIGRATIONS,
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */
