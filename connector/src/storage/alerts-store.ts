@@ -4,7 +4,12 @@
  * `webhookOwnerId(id)`, like every other secret (so key rotation re-wraps it).
  */
 import type { LinkEventType } from '../../../contract';
-import type { SealedSecret } from './store';
+
+/** `SealedSecret` of `store.ts`, spelt out here because store.ts imports this file. */
+interface SealedSecret {
+  keyVersion: number;
+  ciphertext: string;
+}
 
 /** The remote's TLS certificate expiry, as the last check that completed a handshake read it. */
 export interface CertificateRecord {
