@@ -59,7 +59,7 @@ export class IncomingClients {
   async newSecret(clientId: string, generation: number, expiresAt: string | null = null): Promise<{ clientSecret: string; secretId: string }> {
     const clientSecret = randomSecret();
     const secretId = randomBytes(12).toString('hex');
-    await this.deps.store.setSecret(SECRET_KEYS.incomingSecretHash(clientId, secretId), { ...hashSecret(clientSecret), generation, expiresAt });
+    await this.deps.store.setSecret(SECRET_KEYS.incomingSecretHash(clientId, secretId), { ...hashSecret(clientSecret), generation, ...(expiresAt === null ? {} : { expiresAt }) });
     return { clientSecret, secretId };
   }
 

@@ -14,10 +14,10 @@ export interface TokenSet {
   scopes: string[];
   /**
    * When the refresh token issued in this answer expires, where the provider says so
-   * (`refresh_token_expires_in`, sent by GitHub, Entra and others); null when it does not, or
+   * (`refresh_token_expires_in`, sent by GitHub, Entra and others); absent when it does not, or
    * when the answer issued no new refresh token.
    */
-  refreshTokenExpiresAt?: Date | null;
+  refreshTokenExpiresAt?: Date;
 }
 
 /** Null and absent mean the same for optional fields: some providers send `"scope": null`. */
@@ -103,8 +103,9 @@ export function processTokenResponse(input: ProcessTokenResponseInput): TokenSet
     refreshToken: response.refresh_token ?? input.previousRefreshToken ?? null,
     // An empty `scope` is not a scope value (RFC 6749 section 3.3); read it as absent.
     scopes: response.scope === undefined || response.scope.trim() === '' ? [...input.requestedScopes] : splitScope(response.scope),
-    refreshTokenExpiresAt:
-      response.refresh_token !== undefined && response.refresh_token_expires_in !== undefined ? new Date(input.sentAt + response.refresh_token_expires_in * 1000) : null,
+    ...(response.refresh_token !== undefined && response.refresh_token_expires_in !== undefined
+      ? { refreshTokenExpiresAt: new Date(input.sentAt + response.refresh_token_expires_in * 1000) }
+      : {}),
   };
 }
 

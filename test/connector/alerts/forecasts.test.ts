@@ -73,8 +73,9 @@ describe('forecasts', () => {
     const base = { operation: 'refresh_token' as const, endpoint: 'https://x/token', httpStatus: 200, sentAt: Date.parse('2026-01-01T00:00:00.000Z'), requestedScopes: [], defaultAccessTokenSeconds: 3600, secrets: [] };
     const withExpiry = processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r', refresh_token_expires_in: 86_400 } });
     expect(withExpiry.refreshTokenExpiresAt?.toISOString()).toBe('2026-01-02T00:00:00.000Z');
-    expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r' } }).refreshTokenExpiresAt).toBeNull();
-    expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r', refresh_token_expires_in: 'soon' } }).refreshTokenExpiresAt).toBeNull();
+    expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r' } }).refreshTokenExpiresAt).toBeUndefined();
+    expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r', refresh_token_expires_in: 'soon' } }).refreshTokenExpiresAt).toBeUndefined();
+    expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token_expires_in: 86_400 } }).refreshTokenExpiresAt).toBeUndefined();
   });
 
   it('announces at the tightest threshold crossed: 30, 14, 7 and 1 days', () => {
