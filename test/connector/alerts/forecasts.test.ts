@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { LinkEventSchema } from '../../../contract';
+import { TokenCache } from '../../../connector/src/credentials/cache';
+import { DEFAULT_REFRESH_POLICY } from '../../../connector/src/credentials/refresh-policy';
+import { TokenWriter } from '../../../connector/src/credentials/token-writer';
 import { crossedThreshold } from '../../../connector/src/monitoring/forecasts-announcer';
 import { computeForecasts } from '../../../connector/src/monitoring/forecasts';
 import { processTokenResponse } from '../../../connector/src/oauth/token-response';
@@ -76,6 +79,21 @@ describe('forecasts', () => {
     expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r' } }).refreshTokenExpiresAt).toBeUndefined();
     expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token: 'r', refresh_token_expires_in: 'soon' } }).refreshTokenExpiresAt).toBeUndefined();
     expect(processTokenResponse({ ...base, body: { access_token: 'a', refresh_token_expires_in: 86_400 } }).refreshTokenExpiresAt).toBeUndefined();
+  });
+
+  it('keeps the stated refresh token expiry with the stored credential, where the link forecasts it', async () => {
+    const c = await startConnector();
+    try {
+      const id = await createLink(c, { baseUrl: 'https://jira.example.com' }, null);
+      // A Data Center link (documented lifetime 90 days) whose provider stated 7: the stated date wins.
+      const record = (await c.store.links.get(id))!;
+      const writer = new TokenWriter({ store: c.store, vault: c.vault, cache: new TokenCache(), policy: DEFAULT_REFRESH_POLICY, now: () => Date.parse('2026-01-01T00:00:00.000Z'), random: () => 0.5 });
+      const base = { operation: 'authorization_code' as const, endpoint: 'https://x/token', httpStatus: 200, sentAt: Date.parse('2026-01-01T00:00:00.000Z'), requestedScopes: [], defaultAccessTokenSeconds: 3600, secrets: [] };
+      await writer.storeNew(record, '', processTokenResponse({ ...base, body: { access_token: 'at-1', refresh_token: 'rt-1', refresh_token_expires_in: 7 * 86_400 } }));
+      expect(await c.app.connector.alerts.forecasts.forecasts(id)).toEqual([{ kind: 'refresh-token', expiresAt: '2026-01-08T00:00:00.000Z', source: 'refresh_token_expires_in in the token response' }]);
+    } finally {
+      await c.close();
+    }
   });
 
   it('announces at the tightest threshold crossed: 30, 14, 7 and 1 days', () => {

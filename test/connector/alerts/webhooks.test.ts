@@ -77,6 +77,22 @@ describe('alert webhooks on SQLite', () => {
     }
   });
 
+  it('delivers on its own once started: a queued event nudges the delivery loop', async () => {
+    const receiver = await startReceiver();
+    const alerts = connector.app.connector.alerts;
+    try {
+      const { id } = (await connector.request({ method: 'POST', url: '/v1/webhooks', payload: { url: receiver.url } })).json() as { id: string };
+      alerts.start();
+      await alerts.sink.publish(failingEvent('5f0e0cde-1111-4c4c-8888-000000000004'));
+      for (let i = 0; i < 100 && receiver.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(receiver.received.map((r) => r.answered)).toEqual([204]);
+      await connector.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await alerts.stop();
+      await receiver.close();
+    }
+  });
+
   it('gives up after the retry schedule, recording the last error code', async () => {
     const receiver = await startReceiver([500, 500, 500, 500]);
     try {
