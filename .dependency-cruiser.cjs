@@ -12,9 +12,9 @@ const CONNECTOR = '^connector/src/';
 const ROUTE_FILES = `${CONNECTOR}[^/]+/routes[.]ts$`;
 const HTTP = `${CONNECTOR}http/`;
 // Everything the HTTP layer sits on: services, protocol client, vault, storage and their helpers.
-const DOMAIN = `${CONNECTOR}(links|consumers|credentials|tokens|oauth|discovery|monitoring|forge|outbound|vault|storage|observability)/`;
+const DOMAIN = `${CONNECTOR}(links|consumers|credentials|tokens|oauth|discovery|monitoring|alerts|forge|outbound|vault|storage|observability)/`;
 const LOWER = `${CONNECTOR}(tokens|oauth|outbound|vault|storage)/`;
-const SERVICES = `${CONNECTOR}(links|consumers|credentials|tokens|discovery|monitoring|forge)/`;
+const SERVICES = `${CONNECTOR}(links|consumers|credentials|tokens|discovery|monitoring|alerts|forge)/`;
 
 module.exports = {
   forbidden: [

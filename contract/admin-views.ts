@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TestConnectionResultSchema } from './diagnostics';
 import { ExchangeStepIdSchema, ExchangeStepViewSchema } from './exchange';
 import { ResolverErrorSchema } from './forge-errors';
+import { ForecastSchema } from './health';
 import { IncomingViewSchema } from './incoming';
 import { AuthKindSchema, CredentialSummarySchema, LinkStatusSchema, SecretFingerprintSchema } from './links';
 import { OutgoingProviderViewSchema } from './provider-settings';
@@ -51,6 +52,12 @@ export const ForgeLinkViewSchema = z.object({
    * change touched this site only).
    */
   credential: CredentialSummarySchema.nullable(),
+  /**
+   * What this site knows will expire, soonest first: the issued incoming secret when the admin set
+   * an expiry on it. The connector's forecasts (certificate, client secret, refresh token) come
+   * with its health view.
+   */
+  forecasts: z.array(ForecastSchema).optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   updatedAt: z.string(),

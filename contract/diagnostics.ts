@@ -102,6 +102,11 @@ export const DiagnosticResultSchema = z.object({
   message: z.string(),
   hint: z.string(),
   ms: z.number().nonnegative(),
+  /**
+   * The tls stage only: when the remote's certificate expires (UTC, ISO 8601), as read during the
+   * handshake. Only the date: the certificate itself is never carried.
+   */
+  certificateValidTo: z.string().optional(),
 });
 export type DiagnosticResult = z.infer<typeof DiagnosticResultSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpUrlSchema, SecretFingerprintSchema } from './links';
+import { HttpUrlSchema, SecretExpirySchema, SecretFingerprintSchema } from './links';
 import type { ScopeDefinition } from './remotes';
 
 /** The cloud side's incoming credentials: what this site issues so that the remote can call it. */
@@ -33,6 +33,12 @@ export const IncomingCredentialsInputSchema = z.strictObject({
    */
   redirectUri: HttpUrlSchema.optional(),
   redirectUriIsPlaceholder: z.boolean().optional(),
+  /**
+   * When the issued secret stops working (a date is the start of that day, UTC); none when
+   * absent. The token endpoint refuses it from then on with `invalid_client`, and the link's
+   * forecasts show it (`issued-secret`).
+   */
+  secretExpiresAt: SecretExpirySchema.optional(),
 });
 export type IncomingCredentialsInput = z.infer<typeof IncomingCredentialsInputSchema>;
 
@@ -44,6 +50,8 @@ export const IncomingViewSchema = z.object({
   redirectUriIsPlaceholder: z.boolean(),
   clientSecretFingerprint: SecretFingerprintSchema,
   issuedAt: z.string(),
+  /** When the issued secret expires (UTC timestamp), if the admin set an expiry when issuing it. */
+  secretExpiresAt: z.string().nullable().optional(),
   /** Where the remote gets tokens with these credentials (this app's web trigger). */
   tokenEndpointUrl: z.string().nullable(),
   /** An API that answers only to a valid token: the remote's outgoing link can test against it. */

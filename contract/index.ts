@@ -23,3 +23,4 @@ export * from './revocation';
 export * from './consent';
 export * from './bitbucket-cloud';
 export * from './service-accounts';
+export * from './alerts';

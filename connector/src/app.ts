@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createAlerts, type Alerts, type AlertsOptions } from './alerts';
+import { webhookRoutes } from './alerts/routes';
 import { redirectUriOf, type ConnectorConfig } from './config';
 import { healthRoutes, registerMetricsRoute } from './health/routes';
 import { createAuthenticate, operatorAuthenticator, type Authenticator, type PrincipalKind } from './http/auth';
@@ -47,6 +49,8 @@ export interface AppDeps {
   discovery?: { resolve?: ResolveAll; ca?: string[]; testTimeouts?: Partial<TestTimeouts>; probeTimeouts?: ProbeTimeouts };
   /** The connector host's own addresses, refused like loopback. Default: `os.networkInterfaces()`, read per check. */
   localAddresses?: LocalAddresses;
+  /** Forecast and alert tuning (webhook retry schedule, poll intervals, outbound client) for tests. */
+  alerts?: AlertsOptions;
 }
 
 /** The services behind the routes, for the server (scheduler) and for tests. */
@@ -54,6 +58,7 @@ export interface ConnectorServices {
   links: LinkService;
   credentials: CredentialService;
   consumers: ConsumerService;
+  alerts: Alerts;
 }
 
 declare module 'fastify' {
@@ -115,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now, revocation: credentials });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
+  const alerts = createAlerts({ store: deps.store, vault: deps.vault, http: outbound, logger: deps.logger, now, registry: metrics.registry, options: deps.alerts });
   const tester = new ConnectionTester({
     http: outbound,
     store: deps.store,
@@ -123,10 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now,
     counter: createDiscoveryMetrics(metrics.registry).tests,
     timeouts: deps.discovery?.testTimeouts,
+    observer: alerts.observer,
   });
   const consumers = new ConsumerService({ store: deps.store, now: deps.now === undefined ? Date.now : () => now().getTime() });
-  app.decorate('connector', { links, credentials, consumers });
+  app.decorate('connector', { links, credentials, consumers, alerts });
   app.addHook('onClose', async () => credentials.close());
+  app.addHook('preClose', async () => alerts.stop());
   const authenticate = createAuthenticate({
     operator: operatorAuthenticator(deps.config.adminToken),
     consumer: consumerAuthenticator(consumers),
@@ -141,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
+    ...webhookRoutes({ webhooks: alerts.webhooks }),
     ...discoveryRoutes({ http: outbound, links, tester, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),
   ];

@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchAdminPage } from './admin-page';
+import { benchMetricsScrape } from './metrics-scrape';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
 
@@ -60,6 +61,10 @@ async function main(): Promise<void> {
   out('| links | replicas | total s | provider requests | duplicate refreshes | refreshed after expiry |\n|---|---|---|---|---|---|');
   out(`| ${storm.links} | ${storm.replicas} | ${storm.totalSeconds.toFixed(1)} | ${storm.providerRequests} | ${storm.duplicates} | ${storm.lateRefreshes} |`);
   out(`targets: 0 duplicates (${storm.duplicates === 0 ? 'met' : 'MISSED'}), no token refreshed after it expired (${storm.lateRefreshes === 0 ? 'met' : 'MISSED'})`);
+
+  out(`\n## /metrics with per-link gauges: ${links} links on SQLite (computed at scrape time)`);
+  const scrape = await benchMetricsScrape({ links });
+  out(`| links | median scrape ms | slowest ms | median CPU ms | body KiB |\n|---|---|---|---|---|\n| ${scrape.links} | ${Math.round(scrape.medianMs)} | ${Math.round(scrape.maxMs)} | ${Math.round(scrape.medianCpuMs)} | ${Math.round(scrape.bytes / 1024)} |`);
 
   out('\n## admin page: 500 links in Chromium (local preview)');
   const ui = await benchAdminPage({ links: env('BENCH_UI_LINKS', 500) });

@@ -56,10 +56,10 @@ export class IncomingClients {
    * A new secret and its hash under a fresh key. Nothing accepts it until a link transaction
    * names its `secretId`; a caller whose transaction fails discards it.
    */
-  async newSecret(clientId: string, generation: number): Promise<{ clientSecret: string; secretId: string }> {
+  async newSecret(clientId: string, generation: number, expiresAt: string | null = null): Promise<{ clientSecret: string; secretId: string }> {
     const clientSecret = randomSecret();
     const secretId = randomBytes(12).toString('hex');
-    await this.deps.store.setSecret(SECRET_KEYS.incomingSecretHash(clientId, secretId), { ...hashSecret(clientSecret), generation });
+    await this.deps.store.setSecret(SECRET_KEYS.incomingSecretHash(clientId, secretId), { ...hashSecret(clientSecret), generation, ...(expiresAt === null ? {} : { expiresAt }) });
     return { clientSecret, secretId };
   }
 
@@ -99,7 +99,10 @@ export class IncomingClients {
     const hashKey = record === undefined ? SECRET_KEYS.incomingSecretHash(DECOY_CLIENT_ID, DECOY_SECRET_ID) : SECRET_KEYS.incomingSecretHash(record.clientId, record.secretId);
     const stored = StoredHashSchema.safeParse(await this.deps.store.getSecret(hashKey));
     const matches = verifySecret(clientSecret, stored.success ? stored.data : DECOY_HASH);
-    return wellFormed && record !== undefined && stored.success && matches && stored.data.generation === record.generation ? lookupOf(record) : undefined;
+    // An expired secret is refused like a wrong one (invalid_client), after the same work.
+    const expiresAt = stored.success ? stored.data.expiresAt : null;
+    const expired = expiresAt !== null && expiresAt !== undefined && Date.parse(expiresAt) <= this.deps.now().getTime();
+    return wellFormed && record !== undefined && stored.success && matches && !expired && stored.data.generation === record.generation ? lookupOf(record) : undefined;
   }
 
   /** Notes that the client obtained tokens (shown to admins); plain write, so it never races with admin changes. */

@@ -41,9 +41,13 @@ export class IncomingCredentialService {
    * Issues (or issues again) this site's client ID and secret for the remote. The secret is in
    * this answer only; issuing again keeps the client ID and retires the old secret and its tokens.
    */
-  async issue(input: { id: string; scopes: CloudIncomingScope[]; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined }, actor: string): Promise<IssuedIncomingCredentials> {
+  async issue(
+    input: { id: string; scopes: CloudIncomingScope[]; redirectUri?: string | undefined; redirectUriIsPlaceholder?: boolean | undefined; secretExpiresAt?: string | undefined },
+    actor: string,
+  ): Promise<IssuedIncomingCredentials> {
     await this.deps.clients.ready();
     const scopes = dedupe(input.scopes);
+    const secretExpiresAt = input.secretExpiresAt === undefined ? null : new Date(Date.parse(input.secretExpiresAt)).toISOString();
     return retrying(async () => {
       const before = await this.mustGet(input.id);
       if (!supportsIncoming(before)) throw new AppError('INCOMING_NOT_AVAILABLE');
@@ -52,10 +56,10 @@ export class IncomingCredentialService {
       const clientId = previous?.clientId ?? this.deps.clients.newClientId();
       const generation = Math.max(previous?.generation ?? 0, current?.generation ?? 0) + 1;
       const now = this.deps.now();
-      const { clientSecret, secretId } = await this.deps.clients.newSecret(clientId, generation);
+      const { clientSecret, secretId } = await this.deps.clients.newSecret(clientId, generation, secretExpiresAt);
       // A new secret makes the one in the remote's outgoing link stale: its step is pending again
       // because the step counts only tokens of the new generation (exchange-steps.ts).
-      const incoming = { clientId, scopes, ...redirectOf(input, previous), clientSecretFingerprint: secretFingerprint(clientSecret, now), issuedAt: now.toISOString(), generation };
+      const incoming = { clientId, scopes, ...redirectOf(input, previous), clientSecretFingerprint: secretFingerprint(clientSecret, now), issuedAt: now.toISOString(), generation, secretExpiresAt };
       const after = this.touched({ ...before, incoming }, before, actor);
       try {
         await this.deps.links.save(after, [this.deps.links.putClient({ clientId, linkId: before.id, generation, scopes, secretId, issuedAt: incoming.issuedAt }, current)]);

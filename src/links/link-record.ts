@@ -25,6 +25,8 @@ export const IncomingRecordSchema = z.object({
   issuedAt: z.string(),
   /** Bumped when the secret is issued again: tokens of an older generation stop working. */
   generation: z.number().int().positive(),
+  /** When the issued secret expires (UTC timestamp), if the admin set one; null for records written before. */
+  secretExpiresAt: z.string().nullable().optional(),
 });
 export type IncomingRecord = z.infer<typeof IncomingRecordSchema>;
 

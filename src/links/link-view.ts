@@ -1,4 +1,4 @@
-import type { CredentialSummary, ForgeLinkView, IncomingActivity, IncomingView } from '../../contract';
+import type { CredentialSummary, Forecast, ForgeLinkView, IncomingActivity, IncomingView } from '../../contract';
 import { exchangeView } from './exchange-steps';
 import type { IncomingRecord, LinkRecord } from './link-record';
 
@@ -20,6 +20,7 @@ export function incomingView(incoming: IncomingRecord, urls: IncomingUrls, activ
     redirectUriIsPlaceholder: incoming.redirectUriIsPlaceholder,
     clientSecretFingerprint: incoming.clientSecretFingerprint,
     issuedAt: incoming.issuedAt,
+    secretExpiresAt: incoming.secretExpiresAt ?? null,
     ...urls,
   };
 }
@@ -52,10 +53,17 @@ export function toLinkView(record: LinkRecord, options: { urls: IncomingUrls; co
     lastTest: record.lastTest,
     connectorReachable: options.connectorReachable,
     credential: options.credential,
+    forecasts: forecastsOf(record),
     createdAt: record.createdAt,
     createdBy: record.createdBy,
     updatedAt: record.updatedAt,
     updatedBy: record.updatedBy,
     version: record.version,
   };
+}
+
+/** This site's forecasts: the issued incoming secret, when it was issued with an expiry. */
+export function forecastsOf(record: LinkRecord): Forecast[] {
+  const expiresAt = record.incoming?.secretExpiresAt ?? null;
+  return expiresAt === null ? [] : [{ kind: 'issued-secret', expiresAt, source: 'set when the incoming secret was issued' }];
 }

@@ -6,7 +6,7 @@ import { missingToolsMessage, REQUIRED_TOOLS, toolPresent, type RequiredTool } f
  * them all first); elsewhere the tests that need it are real jest skips, counted as skipped in the
  * summary, with one warning that says what is missing.
  */
-export type ToolName = 'chromium' | 'openssl' | 'python3';
+export type ToolName = 'chromium' | 'openssl' | 'python3' | 'promtool';
 
 const seen = new Map<ToolName, boolean>();
 

@@ -51,6 +51,7 @@ export class TokenWriter {
       nextAttemptAt: null,
       lastErrorCode: null,
       updatedAt: new Date(now).toISOString(),
+      refreshExpiresAt: tokens.refreshTokenExpiresAt?.toISOString() ?? null,
     };
     const owner = tokenOwnerId(link.id, subject);
     const [accessToken, sealedRefresh] = await Promise.all([

@@ -19,6 +19,7 @@ import type { CredentialService } from '../credentials/service';
 import { redirectUriOf } from '../config';
 import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
 import type { LinkRecord, Store } from '../storage/store';
+import type { CheckObserver } from '../monitoring/seams';
 import { OAuthError } from '../oauth';
 import { checkBitbucketCloud } from './bitbucket-cloud-check';
 import { fetchManifest } from './manifest';
@@ -59,6 +60,8 @@ export interface ConnectionTesterDeps {
   /** `applinks_connection_tests_total{result, code}`. */
   counter: Counter<'result' | 'code'>;
   timeouts?: Partial<TestTimeouts>;
+  /** Told of every result (forecasts read the certificate's expiry from it); it handles its own failures. */
+  observer?: CheckObserver;
 }
 
 interface Outcome {
@@ -66,6 +69,8 @@ interface Outcome {
   code: DiagnosticCode;
   message: string;
   hint?: string;
+  /** The tls stage: the certificate's expiry (ISO 8601). */
+  certificateValidTo?: string;
 }
 
 const pass = (message: string): Outcome => ({ status: 'pass', code: 'OK', message });
@@ -95,6 +100,7 @@ export class ConnectionTester {
     this.deps.counter.inc({ result: result.ok ? 'ok' : 'failed', code: firstFailure?.code ?? 'OK' });
     const stored: StoredTest = { result, testedBy };
     await this.deps.store.settings.set(lastTestKey(link.id), stored);
+    await this.deps.observer?.observed(link.id, result, new Date(result.testedAt));
     return result;
   }
 
@@ -137,6 +143,7 @@ export class ConnectionTester {
         message: outcome.message,
         hint: outcome.hint ?? DIAGNOSTIC_CODES[outcome.code].hint,
         ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(outcome.certificateValidTo === undefined ? {} : { certificateValidTo: outcome.certificateValidTo }),
       });
       if (outcome.status === 'fail') blocked = true;
     };
@@ -163,7 +170,9 @@ export class ConnectionTester {
     await stage('tls', async (budget) => {
       if (url!.protocol !== 'https:') return notApplicable('Plain http: no TLS (the host is in CONNECTOR_ALLOWED_HOSTS).');
       const { validTo } = await this.deps.http.handshakeTls(url!, address!, connectMs(budget));
-      return pass(`The certificate is valid${validTo === undefined ? '' : ` until ${validTo}`} and names ${url!.hostname}.`);
+      const until = validTo === undefined ? Number.NaN : Date.parse(validTo);
+      const outcome = pass(`The certificate is valid${validTo === undefined ? '' : ` until ${validTo}`} and names ${url!.hostname}.`);
+      return Number.isNaN(until) ? outcome : { ...outcome, certificateValidTo: new Date(until).toISOString() };
     });
     await stage('manifest', async (budget) => {
       if (!preset.servesApplinksManifest) return notApplicable(`${preset.label} serves no applinks manifest.`);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { API_ERRORS, type ApiErrorCode, type ApiIssue, type ErrorEnvelope } from '../../../contract';
+import { WebhookError, type WebhookErrorCode } from '../alerts/errors';
 import { ConsumerError, type ConsumerErrorCode } from '../consumers/errors';
 import { CredentialError, type CredentialErrorCode } from '../credentials/errors';
 import { DiscoveryError, type DiscoveryErrorCode } from '../discovery/errors';
@@ -92,6 +93,10 @@ export const CONSUMER_CODES: Readonly<Record<ConsumerErrorCode, ApiErrorCode>> =
   CONSUMER_LINKS_UNKNOWN: 'VALIDATION_FAILED',
 };
 
+export const WEBHOOK_CODES: Readonly<Record<WebhookErrorCode, ApiErrorCode>> = {
+  WEBHOOK_NOT_FOUND: 'NOT_FOUND',
+};
+
 export const DISCOVERY_CODES: Readonly<Record<DiscoveryErrorCode, ApiErrorCode>> = {
   PROBE_URL_INVALID: 'VALIDATION_FAILED',
   PROBE_URL_INSECURE: 'INSECURE_URL',
@@ -167,6 +172,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof ZodError) return new HttpError('VALIDATION_FAILED', undefined, zodIssues(error));
   if (error instanceof LinkError) return withCause(LINK_CODES[error.code], error.message, error, error.issues);
   if (error instanceof ConsumerError) return withCause(CONSUMER_CODES[error.code], error.message, error, error.issues);
+  if (error instanceof WebhookError) return withCause(WEBHOOK_CODES[error.code], error.message, error);
   if (error instanceof DiscoveryError) return withCause(DISCOVERY_CODES[error.code], error.message, error, error.issues);
   if (error instanceof CredentialError) {
     const subject = error.code === 'SUBJECT_REQUIRED' || error.code === 'SUBJECT_NOT_ALLOWED' ? [{ path: 'subject', message: error.message }] : undefined;

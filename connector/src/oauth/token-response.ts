@@ -12,6 +12,12 @@ export interface TokenSet {
   refreshToken: string | null;
   /** What was granted: the response's `scope`, or what was requested when it has none. */
   scopes: string[];
+  /**
+   * When the refresh token issued in this answer expires, where the provider says so
+   * (`refresh_token_expires_in`, sent by GitHub, Entra and others); absent when it does not, or
+   * when the answer issued no new refresh token.
+   */
+  refreshTokenExpiresAt?: Date;
 }
 
 /** Null and absent mean the same for optional fields: some providers send `"scope": null`. */
@@ -32,6 +38,8 @@ export const TokenResponseSchema = z.object({
   // A number per the RFC; a digit string from some older providers is accepted.
   expires_in: optional(z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)])),
   refresh_token: optional(z.string().min(1)),
+  // Not in RFC 6749; a malformed value is ignored rather than failing an otherwise good answer.
+  refresh_token_expires_in: optional(z.union([z.number().positive(), z.string().regex(/^\d+$/).transform(Number)])).catch(undefined),
   scope: optional(z.string()),
 });
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
@@ -95,6 +103,9 @@ export function processTokenResponse(input: ProcessTokenResponseInput): TokenSet
     refreshToken: response.refresh_token ?? input.previousRefreshToken ?? null,
     // An empty `scope` is not a scope value (RFC 6749 section 3.3); read it as absent.
     scopes: response.scope === undefined || response.scope.trim() === '' ? [...input.requestedScopes] : splitScope(response.scope),
+    ...(response.refresh_token !== undefined && response.refresh_token_expires_in !== undefined
+      ? { refreshTokenExpiresAt: new Date(input.sentAt + response.refresh_token_expires_in * 1000) }
+      : {}),
   };
 }
 

@@ -39,6 +39,8 @@
  */
 import { KEEP_DOCUMENT_FIELDS_SQL } from './postgres/keep-document-fields';
 
+import { ALERTS_POSTGRES_MIGRATIONS, ALERTS_SQLITE_MIGRATIONS } from './migrations-alerts';
+
 export interface Migration {
   /** Sortable and unique; recorded in `schema_migrations`. */
   readonly id: string;
@@ -145,6 +147,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  ...ALERTS_SQLITE_MIGRATIONS,
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -235,6 +238,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
   // After release 0.1.0: an older replica's link update keeps the fields it does not know.
   { id: '0006_links_keep_document_fields', sql: KEEP_DOCUMENT_FIELDS_SQL },
+  ...ALERTS_POSTGRES_MIGRATIONS,
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */

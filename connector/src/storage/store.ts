@@ -7,6 +7,7 @@
  * by (ownerId, field) with the data-key version that sealed them; nothing here ever sees plaintext.
  */
 import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
+import type { MonitoringStore, WebhookStore } from './alerts-store';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
@@ -181,6 +182,11 @@ export interface TokenRecord {
   nextAttemptAt: string | null;
   lastErrorCode: string | null;
   updatedAt: string;
+  /**
+   * When the refresh token expires, where the provider said so (`refresh_token_expires_in`).
+   * Written by `save` (absent means unknown), kept by `saveRecord`.
+   */
+  refreshExpiresAt?: string | null;
 }
 
 export interface TokenSecrets {
@@ -319,6 +325,10 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly authStates: AuthStateStore;
   readonly consumers: ConsumerStore;
+  /** Forecast facts (certificate expiries) and announced expiry thresholds. */
+  readonly monitoring: MonitoringStore;
+  /** Alert webhooks: endpoints and the persisted delivery queue. */
+  readonly webhooks: WebhookStore;
   /** Applies pending migrations; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

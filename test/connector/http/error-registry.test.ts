@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { API_ERRORS, API_ERROR_CODES, type ApiErrorCode } from '../../../contract';
+import { WEBHOOK_ERROR_CODES, WebhookError } from '../../../connector/src/alerts/errors';
 import { CONSUMER_ERROR_CODES, ConsumerError } from '../../../connector/src/consumers/errors';
 import { CREDENTIAL_ERROR_CODES, CredentialError } from '../../../connector/src/credentials/errors';
 import { DISCOVERY_ERROR_CODES, DiscoveryError } from '../../../connector/src/discovery/errors';
@@ -16,6 +17,7 @@ import {
   PAIRING_CODES,
   STORE_CODES,
   VAULT_CODES,
+  WEBHOOK_CODES,
   toHttpError,
 } from '../../../connector/src/http/error-handler';
 import { LINK_ERROR_CODES, LinkError } from '../../../connector/src/links/errors';
@@ -38,6 +40,7 @@ const domains: { name: string; codes: readonly string[]; build: (code: string) =
   { name: 'link', codes: LINK_ERROR_CODES, build: (c) => new LinkError(c as never, 'm'), api: (c) => LINK_CODES[c as keyof typeof LINK_CODES] },
   { name: 'consumer', codes: CONSUMER_ERROR_CODES, build: (c) => new ConsumerError(c as never, 'm'), api: (c) => CONSUMER_CODES[c as keyof typeof CONSUMER_CODES] },
   { name: 'credential', codes: CREDENTIAL_ERROR_CODES, build: (c) => new CredentialError(c as never, 'm'), api: (c) => CREDENTIAL_CODES[c as keyof typeof CREDENTIAL_CODES] },
+  { name: 'webhook', codes: WEBHOOK_ERROR_CODES, build: (c) => new WebhookError(c as never, 'm'), api: (c) => WEBHOOK_CODES[c as keyof typeof WEBHOOK_CODES] },
   { name: 'discovery', codes: DISCOVERY_ERROR_CODES, build: (c) => new DiscoveryError(c as never, 'm'), api: (c) => DISCOVERY_CODES[c as keyof typeof DISCOVERY_CODES] },
   { name: 'pairing', codes: Object.keys(PAIRING_CODES), build: (c) => new PairingError(c as PairingErrorCode, 'm'), api: (c) => PAIRING_CODES[c as PairingErrorCode].api },
   { name: 'oauth', codes: Object.keys(OAUTH_CODES), build: (c) => new OAuthError(c as OAuthErrorCode, 'm', { operation: 'refresh_token' }), api: (c) => OAUTH_CODES[c as OAuthErrorCode] },
@@ -85,6 +88,7 @@ describe('API error registry', () => {
     expect([...CONSUMER_ERROR_CODES].sort()).toEqual(Object.keys(CONSUMER_CODES).sort());
     expect([...CREDENTIAL_ERROR_CODES].sort()).toEqual(Object.keys(CREDENTIAL_CODES).sort());
     expect([...DISCOVERY_ERROR_CODES].sort()).toEqual(Object.keys(DISCOVERY_CODES).sort());
+    expect([...WEBHOOK_ERROR_CODES].sort()).toEqual(Object.keys(WEBHOOK_CODES).sort());
   });
 
   it('maps Fastify\'s own errors to registry codes', () => {

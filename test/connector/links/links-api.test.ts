@@ -209,6 +209,9 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
       '/v1/links/{id}/test',
       '/v1/links/{id}/token',
       '/v1/probe',
+      '/v1/webhooks',
+      '/v1/webhooks/{id}',
+      '/v1/webhooks/{id}/deliveries',
     ]);
     expect(Object.keys(openapi.paths['/v1/links/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(JSON.stringify(openapi)).toContain('clientSecret');

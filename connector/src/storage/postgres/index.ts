@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ChangeListeners } from '../changes';
 import { pendingMigrations, POSTGRES_MIGRATIONS } from '../migrations';
 import type { Store } from '../store';
+import { postgresMonitoring, postgresWebhooks } from './alerts';
 import { postgresAuthStates } from './auth-states';
 import { ChangeFeed } from './change-feed';
 import { openPostgres, type PostgresStoreOptions } from './connection';
@@ -47,6 +48,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     tokens: postgresTokens(c, { listeners, feed, origin, lockConnections }),
     authStates: postgresAuthStates(c),
     consumers: postgresConsumers(c),
+    monitoring: postgresMonitoring(c),
+    webhooks: postgresWebhooks(c),
 
     async migrate() {
       await c.transaction({}, async (q) => {

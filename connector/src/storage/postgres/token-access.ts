@@ -11,7 +11,8 @@ import { TOKEN_CHANNEL } from './change-feed';
 import { SECRET_WRITE, type PostgresConnection, type Query } from './connection';
 
 export const TOKEN_COLUMNS = `t.link_id, t.subject, t.token_type, t.scopes::text AS scopes, t.obtained_at, t.expires_at, t.refresh_at,
-  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at`;
+  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at,
+  t.refresh_expires_at`;
 
 /**
  * Where token writes happen. `changes` collects the credentials written, for the local listeners
@@ -27,6 +28,11 @@ function tokenParams(t: TokenColumns): unknown[] {
   return [t.linkId, t.subject, t.tokenType, t.scopes, t.obtainedAt, t.expiresAt, t.refreshAt, t.hasRefreshToken, t.state, t.failureCount, t.nextAttemptAt, t.lastErrorCode, t.updatedAt];
 }
 
+/** The insert's parameters: the record's, then the refresh token's expiry ($14), which only `save` writes. */
+function tokenInsertParams(t: TokenColumns): unknown[] {
+  return [...tokenParams(t), t.refreshExpiresAt];
+}
+
 /** Delivered by PostgreSQL when the enclosing transaction commits, dropped if it rolls back. */
 export async function notifyChange(q: Query, origin: string, change: TokenChange): Promise<void> {
   await q('SELECT pg_notify($1, $2)', [TOKEN_CHANNEL, encodeNotification(origin, change)]);
@@ -37,14 +43,14 @@ export function tokenAccess(c: PostgresConnection, origin: string, scope: TokenS
     await c.requireLink(q, t.linkId);
     await q(
       `INSERT INTO tokens (link_id, subject, token_type, scopes, obtained_at, expires_at, refresh_at,
-                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at, refresh_expires_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (link_id, subject) DO UPDATE SET
          token_type = excluded.token_type, scopes = excluded.scopes, obtained_at = excluded.obtained_at,
          expires_at = excluded.expires_at, refresh_at = excluded.refresh_at, has_refresh_token = excluded.has_refresh_token,
          state = excluded.state, failure_count = excluded.failure_count, next_attempt_at = excluded.next_attempt_at,
-         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at`,
-      tokenParams(t),
+         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at, refresh_expires_at = excluded.refresh_expires_at`,
+      tokenInsertParams(t),
     );
     const owner = tokenOwnerId(t.linkId, t.subject);
     await c.putSecret(q, owner, ACCESS_TOKEN_FIELD, secrets.accessToken);

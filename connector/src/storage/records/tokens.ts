@@ -24,6 +24,7 @@ export const TokenRecordSchema = z.object({
   nextAttemptAt: TimestampSchema.nullable(),
   lastErrorCode: NullableString,
   updatedAt: TimestampSchema,
+  refreshExpiresAt: TimestampSchema.nullable().optional(),
 }) satisfies z.ZodType<TokenRecord>;
 
 /** A `tokens` row as both adapters select it (scopes as JSON text). */
@@ -41,6 +42,8 @@ export const TokenRowSchema = z.object({
   next_attempt_at: TimestampSchema.nullable(),
   last_error_code: NullableString,
   updated_at: TimestampSchema,
+  // Added by migration 0022; optional so that a query naming only the older columns still parses.
+  refresh_expires_at: TimestampSchema.nullable().optional(),
 });
 
 /** A `tokens` row joined with its two `secrets` rows (absent ones come back as nulls). */
@@ -67,11 +70,12 @@ export interface TokenColumns {
   nextAttemptAt: string | null;
   lastErrorCode: string | null;
   updatedAt: string;
+  refreshExpiresAt: string | null;
 }
 
 export function toTokenColumns(record: TokenRecord): TokenColumns {
   const parsed = checkRecord(TokenRecordSchema, record, 'token record');
-  return { ...parsed, scopes: JSON.stringify(parsed.scopes) };
+  return { ...parsed, scopes: JSON.stringify(parsed.scopes), refreshExpiresAt: parsed.refreshExpiresAt ?? null };
 }
 
 /**
@@ -102,6 +106,8 @@ function tokenFromParsed(row: z.infer<typeof TokenRowSchema>): TokenRecord {
     nextAttemptAt: row.next_attempt_at,
     lastErrorCode: row.last_error_code,
     updatedAt: row.updated_at,
+    // Only when known, so records written without it read back as they were written.
+    ...(row.refresh_expires_at == null ? {} : { refreshExpiresAt: row.refresh_expires_at }),
   };
 }
 

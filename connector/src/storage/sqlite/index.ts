@@ -5,6 +5,7 @@
 import { ChangeListeners } from '../changes';
 import { pendingMigrations, SQLITE_MIGRATIONS } from '../migrations';
 import type { Store } from '../store';
+import { sqliteMonitoring, sqliteWebhooks } from './alerts';
 import { sqliteAuthStates } from './auth-states';
 import { openSqlite, type SqliteStoreOptions } from './connection';
 import { sqliteConsumers } from './consumers';
@@ -28,6 +29,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     tokens: sqliteTokens(c, listeners),
     authStates: sqliteAuthStates(c),
     consumers: sqliteConsumers(c),
+    monitoring: sqliteMonitoring(c),
+    webhooks: sqliteWebhooks(c),
 
     async migrate() {
       c.writeTransaction({}, () => {

@@ -32,7 +32,8 @@ import {
 import { SECRET_WRITE, type SqliteConnection } from './connection';
 
 const TOKEN_COLUMNS = `t.link_id, t.subject, t.token_type, t.scopes, t.obtained_at, t.expires_at, t.refresh_at,
-  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at`;
+  t.has_refresh_token, t.state, t.failure_count, t.next_attempt_at, t.last_error_code, t.updated_at,
+  t.refresh_expires_at`;
 
 /** A token record's values as named parameters (`@linkId` and so on); SQLite has no boolean. */
 function tokenParams(c: TokenColumns): Omit<TokenColumns, 'hasRefreshToken'> & { hasRefreshToken: 0 | 1 } {
@@ -62,14 +63,14 @@ export function sqliteTokens(c: SqliteConnection, listeners: ChangeListeners): T
     c.requireLink(t.linkId);
     c.sql(
       `INSERT INTO tokens (link_id, subject, token_type, scopes, obtained_at, expires_at, refresh_at,
-                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at)
+                           has_refresh_token, state, failure_count, next_attempt_at, last_error_code, updated_at, refresh_expires_at)
        VALUES (@linkId, @subject, @tokenType, @scopes, @obtainedAt, @expiresAt, @refreshAt,
-               @hasRefreshToken, @state, @failureCount, @nextAttemptAt, @lastErrorCode, @updatedAt)
+               @hasRefreshToken, @state, @failureCount, @nextAttemptAt, @lastErrorCode, @updatedAt, @refreshExpiresAt)
        ON CONFLICT (link_id, subject) DO UPDATE SET
          token_type = excluded.token_type, scopes = excluded.scopes, obtained_at = excluded.obtained_at,
          expires_at = excluded.expires_at, refresh_at = excluded.refresh_at, has_refresh_token = excluded.has_refresh_token,
          state = excluded.state, failure_count = excluded.failure_count, next_attempt_at = excluded.next_attempt_at,
-         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at`,
+         last_error_code = excluded.last_error_code, updated_at = excluded.updated_at, refresh_expires_at = excluded.refresh_expires_at`,
     ).run(tokenParams(t));
     const owner = tokenOwnerId(t.linkId, t.subject);
     c.putSecret(owner, ACCESS_TOKEN_FIELD, secrets.accessToken);

@@ -5,7 +5,7 @@ export function TextField(props: {
   label: string;
   value: string;
   onChange: (value: string) => void;
-  type?: 'text' | 'url' | 'password';
+  type?: 'text' | 'url' | 'password' | 'date';
   help?: ReactNode;
   error?: string | undefined;
   placeholder?: string;

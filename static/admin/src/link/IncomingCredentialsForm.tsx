@@ -29,6 +29,7 @@ export function IncomingCredentialsForm({
   const remote = REMOTE_PRESETS[link.remoteKind].label;
   const [scopes, setScopes] = useState<string[]>(['READ']);
   const [redirectUri, setRedirectUri] = useState('');
+  const [secretExpiresAt, setSecretExpiresAt] = useState('');
   const issue = useIssueIncomingCredentials(link, onIssued);
   const button = (
     <button type="submit" className="btn primary" disabled={issue.busy || scopes.length === 0}>
@@ -39,7 +40,7 @@ export function IncomingCredentialsForm({
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        void issue.run(scopes, redirectUri);
+        void issue.run(scopes, redirectUri, secretExpiresAt);
       }}
     >
       <ScopePicker legend={legend} scopes={CLOUD_INCOMING_SCOPES} value={scopes} onChange={setScopes} />
@@ -53,6 +54,14 @@ export function IncomingCredentialsForm({
           help={`If ${remote} does not show it yet, leave this empty: the application URL is used as a placeholder, and the link says so until you replace it.`}
         />
       )}
+      <TextField
+        label="Secret expires on (optional)"
+        type="date"
+        value={secretExpiresAt}
+        onChange={setSecretExpiresAt}
+        error={fieldError(issue.error, 'secretExpiresAt')}
+        help={`From this day (UTC) ${remote} can no longer get tokens with the secret; the link warns 30, 14, 7 and 1 days ahead. Leave empty for a secret that does not expire.`}
+      />
       <ErrorBanner error={issue.error} />
       {compact ? button : <div className="actions">{button}</div>}
     </form>

@@ -9,13 +9,15 @@ import { useAction } from '../hooks/useAction';
  * the action's error and the button stays busy until it is done.
  */
 export function useIssueIncomingCredentials(link: Pick<ForgeLinkView, 'id' | 'applicationUrl'>, onIssued: (issued: IssuedIncomingCredentials) => void | Promise<void>) {
-  return useAction(async (scopes: readonly string[], redirectUri: string) => {
+  return useAction(async (scopes: readonly string[], redirectUri: string, secretExpiresAt: string = '') => {
     const placeholder = redirectUri.trim() === '';
     const issued = await call('issueIncomingCredentials', {
       id: link.id,
       scopes: scopes as CloudIncomingScope[],
       redirectUri: placeholder ? link.applicationUrl : redirectUri.trim(),
       redirectUriIsPlaceholder: placeholder,
+      // Optional: the token endpoint refuses the secret from that day on, and the link forecasts it.
+      ...(secretExpiresAt.trim() === '' ? {} : { secretExpiresAt: secretExpiresAt.trim() }),
     });
     await onIssued(issued);
   });
