@@ -25,6 +25,12 @@ export const CONNECTOR_PATHS = {
   forgePair: '/v1/forge/pair',
   /** GET: which installation the connector is paired with. */
   forgeStatus: '/v1/forge/status',
+  /** GET: the last 30 days of a link's scheduled checks, uptime, latency, transitions, forecasts (`health.ts`). */
+  health: '/v1/links/:id/health',
+  /** POST `{ids}`: the health badge of up to 500 links, for the links list. */
+  healthSummaries: '/v1/links/health',
+  /** GET `?since=`: status transitions of every link, oldest first (for the Forge audit log). */
+  transitions: '/v1/health/transitions',
   /** Where the remote sends the browser back after consent. */
   oauthCallback: '/oauth/callback',
 } as const;
@@ -51,6 +57,9 @@ export const CONNECTOR_ROUTES = {
   test: (id: string) => connectorPath(CONNECTOR_PATHS.test, { id }),
   probe: CONNECTOR_PATHS.probe,
   authorize: (id: string) => connectorPath(CONNECTOR_PATHS.authorize, { id }),
+  health: (id: string) => connectorPath(CONNECTOR_PATHS.health, { id }),
+  healthSummaries: CONNECTOR_PATHS.healthSummaries,
+  transitions: CONNECTOR_PATHS.transitions,
   forgePair: CONNECTOR_PATHS.forgePair,
   forgeStatus: CONNECTOR_PATHS.forgeStatus,
 } as const;

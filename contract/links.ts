@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
+import { CheckIntervalSchema, CHECK_INTERVAL_MINUTES } from './health';
 import { storableText } from './text';
 
 /**
@@ -103,6 +104,8 @@ export const CreateLinkInputSchema = z.strictObject({
   displayUrl: HttpUrlSchema.optional(),
   authKind: AuthKindSchema.default('oauth2'),
   outgoing: OutgoingInputSchema.optional(),
+  /** Minutes between scheduled checks (5 to 1440), or null for none. Default 15. */
+  checkIntervalMinutes: CheckIntervalSchema.optional(),
 });
 export type CreateLinkInput = z.infer<typeof CreateLinkInputSchema>;
 
@@ -112,6 +115,7 @@ export const UpdateLinkInputSchema = z.strictObject({
   displayUrl: HttpUrlSchema.nullable().optional(),
   authKind: AuthKindSchema.optional(),
   outgoing: OutgoingPatchSchema.optional(),
+  checkIntervalMinutes: CheckIntervalSchema.optional(),
 });
 export type UpdateLinkInput = z.infer<typeof UpdateLinkInputSchema>;
 
@@ -187,6 +191,8 @@ export const LinkViewSchema = z.object({
   statusReason: z.string().nullable(),
   outgoing: OutgoingViewSchema,
   credential: CredentialSummarySchema,
+  /** Minutes between scheduled checks, or null when they are off (older connectors: the default). */
+  checkIntervalMinutes: CheckIntervalSchema.default(CHECK_INTERVAL_MINUTES.default),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

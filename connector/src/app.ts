@@ -18,6 +18,8 @@ import { discoveryRoutes } from './discovery/routes';
 import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
 import type { ProbeTimeouts } from './discovery/probe';
 import { linkRoutes } from './links/routes';
+import { buildMonitoring, type MonitoringDeps, type Monitoring } from './monitoring/wiring';
+import { monitoringRoutes } from './monitoring/routes';
 import { bindLegacySecrets } from './links/secret-binding';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
@@ -46,6 +48,8 @@ export interface AppDeps {
   discovery?: { resolve?: ResolveAll; ca?: string[]; testTimeouts?: Partial<TestTimeouts>; probeTimeouts?: ProbeTimeouts };
   /** The connector host's own addresses, refused like loopback. Default: `os.networkInterfaces()`, read per check. */
   localAddresses?: LocalAddresses;
+  /** Scheduled checks: event sink, forecast source, check observers, scheduler tuning (all optional). */
+  monitoring?: MonitoringDeps;
 }
 
 /** The services behind the routes, for the server (scheduler) and for tests. */
@@ -53,6 +57,8 @@ export interface ConnectorServices {
   links: LinkService;
   credentials: CredentialService;
   consumers: ConsumerService;
+  /** Scheduled checks (the server starts them). */
+  monitoring: Monitoring;
 }
 
 declare module 'fastify' {
@@ -110,7 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
     ...deps.credentials,
+    onNeedsReauthorization: (linkId, reason) => monitoring.needsReauthorization(linkId, reason),
   });
+  const monitoring: Monitoring = buildMonitoring({ store: deps.store, logger: deps.logger, now, ...deps.monitoring });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const tester = new ConnectionTester({
     http: outbound,
@@ -120,9 +128,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now,
     counter: createDiscoveryMetrics(metrics.registry).tests,
     timeouts: deps.discovery?.testTimeouts,
+    ...monitoring.testerHooks,
   });
+  monitoring.attach(tester);
   const consumers = new ConsumerService({ store: deps.store, now: deps.now === undefined ? Date.now : () => now().getTime() });
-  app.decorate('connector', { links, credentials, consumers });
+  app.decorate('connector', { links, credentials, consumers, monitoring });
   app.addHook('onClose', async () => credentials.close());
   const authenticate = createAuthenticate({
     operator: operatorAuthenticator(deps.config.adminToken),
@@ -138,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
+    ...monitoringRoutes({ links, store: deps.store, forecasts: deps.monitoring?.forecasts, now }),
     ...discoveryRoutes({ http: outbound, links, tester, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),
   ];

@@ -33,6 +33,8 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
   const scheduler = new RefreshScheduler({ store: runtime.store, credentials: app.connector.credentials, logger });
   // Registered before the store closes (hooks run in order), so a running scan can finish first.
   app.addHook('preClose', async () => scheduler.stop());
+  const checks = app.connector.monitoring.scheduler;
+  app.addHook('preClose', async () => checks.stop());
   let address: string;
   try {
     address = await app.listen({ port: config.port, host: config.host });
@@ -41,6 +43,7 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
     throw error;
   }
   scheduler.start();
+  checks.start();
   logger.info(
     { address, store: runtime.store.dialect, dataDir: runtime.store.dialect === 'sqlite' ? config.dataDir : undefined, operatorApi: config.adminToken !== undefined },
     `connector listening on ${address}`,

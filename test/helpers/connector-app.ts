@@ -44,6 +44,8 @@ export interface TestConnectorOptions {
   credentials?: AppDeps['credentials'];
   /** Probe and test-connection tuning: name resolution, trusted CAs, time limits. */
   discovery?: AppDeps['discovery'];
+  /** Scheduled checks: sink, forecasts, observers, scheduler clock and tuning. */
+  monitoring?: AppDeps['monitoring'];
 }
 
 /** A connector app on a real database (a temp SQLite file, or a fresh PostgreSQL database). */
@@ -69,7 +71,7 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
   await vault.init();
   const logger = createLogger('debug', watch.stream);
   const forge = createForgeChannel({ config, store, logger, now: options.now });
-  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials, discovery: options.discovery });
+  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials, discovery: options.discovery, monitoring: options.monitoring });
   await app.ready();
   return {
     app,

@@ -83,7 +83,12 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
       params: LinkParamsSchema,
       body: UpdateLinkInputSchema,
       response: { status: 200, schema: LinkViewSchema, description: 'The link after the change' },
-      handler: async ({ params, body }) => view(await deps.links.update(params.id, body)),
+      handler: async ({ params, body }) => {
+        const updated = await deps.links.update(params.id, body);
+        // A new check interval counts from now, not from the check the old one scheduled.
+        if (body.checkIntervalMinutes != null) await deps.store.health.reschedule(params.id, deps.now().toISOString());
+        return view(updated);
+      },
     }),
     defineRoute({
       method: 'DELETE',

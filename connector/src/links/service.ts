@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
+  CHECK_INTERVAL_MINUTES,
   REMOTE_PRESETS,
   expandEndpoint,
   linkRuleViolations,
@@ -61,6 +62,7 @@ export class LinkService {
         grantType: o.grantType ?? preset.defaultGrant,
         secretExpiresAt: o.secretExpiresAt ?? null,
       },
+      checkIntervalMinutes: input.checkIntervalMinutes === undefined ? CHECK_INTERVAL_MINUTES.default : input.checkIntervalMinutes,
       createdAt: now,
       updatedAt: now,
       version: 1,
@@ -151,6 +153,7 @@ export class LinkService {
       applicationUrl: base,
       displayUrl: patch.displayUrl === undefined ? current.displayUrl : patch.displayUrl === null ? null : normalizeBase(patch.displayUrl),
       authKind: patch.authKind ?? current.authKind,
+      checkIntervalMinutes: patch.checkIntervalMinutes === undefined ? current.checkIntervalMinutes : patch.checkIntervalMinutes,
       outgoing: {
         ...current.outgoing,
         clientId: o.clientId === undefined ? current.outgoing.clientId : o.clientId,

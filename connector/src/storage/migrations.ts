@@ -19,6 +19,8 @@
  * - `auth_states` (0003): pending authorization requests; the PKCE verifier is a secret under
  *   `authStateOwnerId(id)`.
  * - `consumers` (0004): DC-side programs, with only the hash of their API key.
+ * - `link_checks`, `link_health_hours`, `link_health_failures`, `link_transitions` (0010):
+ *   scheduled checks and health history (`health-migrations.ts`, `health-store.ts`).
  *
  * `tokens` and `auth_states` reference `links` with ON DELETE CASCADE. The adapters delete a link's
  * rows (and their secrets, which no foreign key can reach) themselves; the cascade is the backstop,
@@ -27,6 +29,8 @@
  * Timestamps are ISO 8601 text (see `TimestampSchema`); text columns compare bytewise in both
  * dialects (PostgreSQL columns use the "C" collation) so lists come back in the same order.
  */
+
+import { POSTGRES_LINK_HEALTH, SQLITE_LINK_HEALTH } from './health-migrations';
 
 export interface Migration {
   /** Sortable and unique; recorded in `schema_migrations`. */
@@ -134,6 +138,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  SQLITE_LINK_HEALTH,
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -222,6 +227,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX consumers_created_at_id ON consumers (created_at, id);
     `,
   },
+  POSTGRES_LINK_HEALTH,
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */

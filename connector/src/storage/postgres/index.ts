@@ -12,6 +12,7 @@ import { postgresAuthStates } from './auth-states';
 import { ChangeFeed } from './change-feed';
 import { openPostgres, type PostgresStoreOptions } from './connection';
 import { postgresConsumers } from './consumers';
+import { postgresHealth } from './health';
 import { postgresLinks } from './links';
 import { postgresSecrets } from './secrets';
 import { postgresSettings } from './settings';
@@ -47,6 +48,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     tokens: postgresTokens(c, { listeners, feed, origin, lockConnections }),
     authStates: postgresAuthStates(c),
     consumers: postgresConsumers(c),
+    health: postgresHealth(c),
 
     async migrate() {
       await c.transaction({}, async (q) => {

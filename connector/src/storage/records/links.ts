@@ -4,7 +4,7 @@
  * opaque cursor of the link list.
  */
 import { z } from 'zod';
-import { AuthKindSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
+import { AuthKindSchema, CHECK_INTERVAL_MINUTES, CheckIntervalSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
 import { StoreError, type LinkRecord, type Page } from '../store';
 import { checkRecord, IdSchema, JsonTextSchema, NullableString, parseRow, TimestampSchema, VersionSchema } from './common';
 
@@ -31,6 +31,8 @@ export const LinkDocumentSchema = z.object({
     // Added after the first release: documents written before it lack the field.
     secretExpiresAt: NullableString.default(null),
   }),
+  // Added with scheduled checks: documents written before it get the default interval.
+  checkIntervalMinutes: CheckIntervalSchema.default(CHECK_INTERVAL_MINUTES.default),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;
 

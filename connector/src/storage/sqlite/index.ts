@@ -8,6 +8,7 @@ import type { Store } from '../store';
 import { sqliteAuthStates } from './auth-states';
 import { openSqlite, type SqliteStoreOptions } from './connection';
 import { sqliteConsumers } from './consumers';
+import { sqliteHealth } from './health';
 import { sqliteLinks } from './links';
 import { sqliteSecrets } from './secrets';
 import { sqliteSettings } from './settings';
@@ -28,6 +29,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     tokens: sqliteTokens(c, listeners),
     authStates: sqliteAuthStates(c),
     consumers: sqliteConsumers(c),
+    health: sqliteHealth(c),
 
     async migrate() {
       c.writeTransaction({}, () => {
