@@ -38,6 +38,7 @@ export function link(id: string, createdAt = at(0), changes: Partial<LinkRecord>
       grantType: 'authorization_code',
       secretExpiresAt: null,
     },
+    checkIntervalMinutes: 15,
     createdAt,
     updatedAt: createdAt,
     version: 1,
