@@ -8,6 +8,7 @@ import { PairingError, PairingService } from './forge/pairing';
 import { toLinkViews } from './links/view';
 import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
+import { registerHealthCommands } from './monitoring/health-command';
 import { registerBackupCommand } from './ops/backup-command';
 import { publicUrlWarning } from './ops/public-url';
 import { openRuntime, type Runtime } from './runtime';
@@ -161,6 +162,7 @@ export function buildCli(io: CliIo): Command {
     });
 
   registerBackupCommand(program, io);
+  registerHealthCommands(links, { ...io, withStore: (run) => withRuntime(io, (runtime) => run(runtime.store)) });
 
   return program;
 }

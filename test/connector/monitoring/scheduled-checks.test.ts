@@ -1,4 +1,6 @@
+import { Command } from 'commander';
 import { LinkHealthSchema, LinkViewSchema, TransitionListSchema, type LinkEvent, type TestConnectionResult } from '../../../contract';
+import { registerHealthCommands } from '../../../connector/src/monitoring/health-command';
 import type { CheckObserver, LinkEventSink } from '../../../connector/src/monitoring/seams';
 import type { TestConnector } from '../../helpers/connector-app';
 import { startSandboxDc, type SandboxDc } from '../../helpers/sandbox-dc';
@@ -120,4 +122,24 @@ it('a link with checks off is not checked; turning them on again makes it due at
   expect(await scan()).toBe(1);
   expect(observed.length).toBe(before + 1);
   expect((await c.request({ method: 'PATCH', url: `/v1/links/${linkId}`, payload: { checkIntervalMinutes: 4 } })).statusCode).toBe(400);
+});
+
+it('the CLI prints the same health (links health) and sets the interval (links check-interval)', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const program = new Command('applinks-connector').exitOverride();
+  registerHealthCommands(program.command('links'), { out: (l) => out.push(l), err: (l) => err.push(l), withStore: (run) => run(c.store) });
+  await program.parseAsync(['links', 'health', linkId], { from: 'user' });
+  const text = out.join('\n');
+  expect(text).toMatch(/^state\s+up since /m);
+  expect(text).toMatch(/uptime\s+24 h 50\.0 % of 6 \| 7 d 50\.0 % of 6/);
+  expect(text).toMatch(/ failing tcp CONNECTION_REFUSED/);
+  expect(text).toMatch(/ recovered/);
+  expect(text).toMatch(/failures \(3, newest first\)/);
+  out.length = 0;
+  await program.parseAsync(['links', 'check-interval', linkId, '60'], { from: 'user' });
+  expect(out).toEqual([expect.stringContaining('every 60 minutes')]);
+  expect((await link()).checkIntervalMinutes).toBe(60);
+  await expect(program.parseAsync(['links', 'check-interval', linkId, '3'], { from: 'user' })).rejects.toThrow();
+  expect(err.join('')).toContain('from 5 to 1440');
 });
