@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
-import { CheckIntervalSchema, CHECK_INTERVAL_MINUTES } from './health';
+import { CheckIntervalSchema, CHECK_INTERVAL_MINUTES, LinkHealthSummarySchema } from './health';
 import { storableText } from './text';
 
 /**
@@ -175,8 +175,8 @@ export type CredentialSummary = z.infer<typeof CredentialSummarySchema>;
 
 export const CredentialSummariesInputSchema = z.strictObject({ ids: z.array(LinkIdSchema).min(1).max(500) });
 export const CredentialSummariesSchema = z.object({
-  /** One entry per requested link the connector holds; unknown ids are left out. */
-  items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema })),
+  /** One entry per requested link the connector holds; unknown ids are left out. `health`: the scheduled checks' badge (connectors before them omit it). */
+  items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema, health: LinkHealthSummarySchema.optional() })),
 });
 export type CredentialSummaries = z.infer<typeof CredentialSummariesSchema>;
 

@@ -145,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokenNow = credentialsNow === undefined ? now : () => new Date(credentialsNow());
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ store: deps.store }),
-    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
+    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, forecasts: deps.monitoring?.forecasts }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
     ...monitoringRoutes({ links, store: deps.store, forecasts: deps.monitoring?.forecasts, now }),

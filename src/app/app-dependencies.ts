@@ -4,6 +4,7 @@ import { ConnectorStatusService } from '../connector-client/connector-status';
 import { IncomingClients } from '../incoming/incoming-clients';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
+import { LinkHealthService } from '../links/link-health';
 import { LinkService } from '../links/link-service';
 import type { Logger } from '../logger';
 import { AuditLog } from '../storage/audit-log';
@@ -28,6 +29,7 @@ export interface AppServices {
   audit: AuditLog;
   clients: IncomingClients;
   tokens: TokenService;
+  health: LinkHealthService;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
@@ -58,5 +60,6 @@ export function buildServices(deps: AppDependencies): AppServices {
     audit,
     clients,
     tokens: new TokenService({ store: deps.store, clients, now: deps.now, logger: deps.logger }),
+    health: new LinkHealthService({ store: deps.store, connector: deps.connector, audit, logger: deps.logger }),
   };
 }

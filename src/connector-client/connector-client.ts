@@ -3,6 +3,8 @@ import {
   CONNECTOR_ROUTES,
   ErrorEnvelopeSchema,
   CredentialSummariesSchema,
+  LinkHealthSchema,
+  TransitionListSchema,
   AuthorizeLinkResultSchema,
   ForgeChannelStatusSchema,
   LinkViewSchema,
@@ -11,6 +13,9 @@ import {
   type AuthorizeLinkResult,
   type CreateLinkInput,
   type CredentialSummary,
+  type HealthTransition,
+  type LinkHealth,
+  type LinkHealthSummary,
   type ForgeChannelStatus,
   type ForgeErrorCode,
   type LinkView,
@@ -30,7 +35,7 @@ export interface ConnectorClient {
   createLink(input: CreateLinkInput): Promise<LinkView>;
   getLink(id: string): Promise<LinkView>;
   /** The credentials' state and expiry of these links (at most 500), by link id; links the connector lacks are absent. */
-  credentialSummaries(ids: string[]): Promise<Map<string, CredentialSummary>>;
+  credentialSummaries(ids: string[]): Promise<Map<string, { credential: CredentialSummary; health?: LinkHealthSummary | undefined }>>;
   updateLink(id: string, changes: UpdateLinkInput): Promise<LinkView>;
   /** `already-gone` when the connector has no such link: deleting is then already done. */
   deleteLink(id: string): Promise<'deleted' | 'already-gone'>;
@@ -42,6 +47,10 @@ export interface ConnectorClient {
   probe(input: ProbeInput): Promise<ProbeResult>;
   pair(code: string): Promise<ForgeChannelStatus>;
   status(): Promise<ForgeChannelStatus>;
+  /** A link's health: 30 days of scheduled checks, uptime, transitions, forecasts. */
+  health(id: string): Promise<LinkHealth>;
+  /** Status transitions of every link recorded at or after `since`, oldest first. */
+  transitions(since: string): Promise<HealthTransition[]>;
 }
 
 /** One HTTP call to the connector: `invokeRemote('connector', …)` in Forge, anything in tests. */
@@ -96,7 +105,7 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     credentialSummaries: async (ids) => {
       if (ids.length === 0) return new Map();
       const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema);
-      return new Map(items.map((item) => [item.id, item.credential]));
+      return new Map(items.map((item) => [item.id, { credential: item.credential, health: item.health }]));
     },
     updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),
     deleteLink: async (id) => {
@@ -114,6 +123,8 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     probe: (input) => call('POST', CONNECTOR_ROUTES.probe, input, ProbeResultSchema),
     pair: (code) => call('POST', CONNECTOR_ROUTES.forgePair, { code }, ForgeChannelStatusSchema),
     status: () => call('GET', CONNECTOR_ROUTES.forgeStatus, undefined, ForgeChannelStatusSchema),
+    health: (id) => call('GET', CONNECTOR_ROUTES.health(id), undefined, LinkHealthSchema),
+    transitions: async (since) => (await call('GET', `${CONNECTOR_ROUTES.transitions}?since=${encodeURIComponent(since)}&limit=200`, undefined, TransitionListSchema)).items,
   };
 }
 

@@ -14,9 +14,11 @@ import { HttpError } from '../http/errors';
 import type { LinkService } from './service';
 import { credentialSummary } from './credential-summary';
 import { toLinkViews } from './view';
+import { healthSummaries } from '../monitoring/health-view';
+import type { ForecastSource } from '../monitoring/seams';
 
 
-export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: string; now: () => Date }): AnyRouteSpec[] {
+export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: string; now: () => Date; forecasts?: ForecastSource | undefined }): AnyRouteSpec[] {
   const view = async (record: LinkRecord) => (await toLinkViews([record], deps))[0]!;
   return [
     defineRoute({
@@ -61,7 +63,10 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
         const ids = [...new Set(body.ids)];
         const [tallies, existing] = await Promise.all([deps.store.tokens.tally(ids), deps.store.links.exist(ids)]);
         const now = deps.now();
-        return { items: ids.filter((id) => existing.has(id)).map((id) => ({ id, credential: credentialSummary(tallies.get(id), now) })) };
+        const known = ids.filter((id) => existing.has(id));
+        // The list's one call per page carries the health badges too.
+        const health = await healthSummaries(deps, known);
+        return { items: known.map((id) => ({ id, credential: credentialSummary(tallies.get(id), now), health: health.get(id)! })) };
       },
     }),
     defineRoute({
