@@ -7,6 +7,7 @@ import type { ResolverKey, ResolverResponse } from '../contract';
 import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
+import type { MonitoringDeps } from '../connector/src/monitoring/wiring';
 import { openApp, type Runtime } from '../connector/src/runtime';
 import type { AppDependencies } from '../src/app/app-dependencies';
 import { buildForgeApp } from '../src/app/forge-app';
@@ -52,6 +53,10 @@ export interface PreviewOptions {
   logLevel?: string;
   /** Where the app's log lines go (default: warnings and errors to stderr). */
   logger?: Logger;
+  /** The connector's monitoring parts (event sink, forecast source, observers, scheduler tuning). */
+  monitoring?: MonitoringDeps;
+  /** Run scheduled checks in the background (default true); tests drive them with `runChecks` instead. */
+  scheduledChecks?: boolean;
 }
 
 export interface Preview {
@@ -60,6 +65,8 @@ export interface Preview {
   identity: ForgeIdentity;
   /** The pending pairing code, when the connector was left unpaired. */
   pairingCode: string | undefined;
+  /** One scan of the connector's scheduled checks, as of `at` (default now). Returns how many it ran. */
+  runChecks(at?: Date): Promise<number>;
   /** Calls a resolver as the page would. */
   invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<ResolverResponse<T>>;
   close(): Promise<void>;
@@ -126,7 +133,12 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       },
       dataDir,
     );
-    connector = await openApp(config, createLogger(config.logLevel));
+    connector = await openApp(config, createLogger(config.logLevel), { monitoring: options.monitoring });
+    const checks = connector.app.connector.monitoring.scheduler;
+    if (options.scheduledChecks !== false) {
+      checks.start();
+      connector.app.addHook('preClose', async () => checks.stop());
+    }
     await connector.app.listen({ port: connectorPort, host: '127.0.0.1' });
 
     store = new FileKeyValueStore(path.join(dataDir, 'kvs.json'));
@@ -218,6 +230,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       identity,
       pairingCode,
       invoke,
+      runChecks: (at) => openConnector.app.connector.monitoring.scheduler.runOnce(at?.getTime()),
       async close() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -71,10 +71,9 @@ export class CheckScheduler {
     await this.running;
   }
 
-  /** One scan. Returns how many checks it claimed. */
-  async runOnce(): Promise<number> {
+  /** One scan, as of `now` (tests and the preview scan as of a later time). Returns how many checks it claimed. */
+  async runOnce(now: number = this.now()): Promise<number> {
     const { store } = this.options;
-    const now = this.now();
     // New links are first due at a random point within their interval (at most 15 minutes), so
     // 10,000 links created or upgraded at once do not all come due in the same scan.
     await store.health.seed(() => new Date(now + Math.floor(this.random() * CHECK_INTERVAL_MINUTES.default * 60_000)).toISOString(), 1000);

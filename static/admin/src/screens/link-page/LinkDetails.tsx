@@ -11,6 +11,7 @@ import { AuditLogPage } from '../audit-log/AuditLogPage';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
+import { HealthPanel } from './HealthPanel';
 import { LinkOverview } from './LinkOverview';
 import { RelocateLinkDialog } from './RelocateLinkDialog';
 
@@ -59,6 +60,9 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
 
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
+
+      <h2>Health</h2>
+      <HealthPanel link={link} />
 
       <h2>Last test</h2>
       {link.lastTest === null ? <p className="subtle">Not tested yet.</p> : <TestResultView result={link.lastTest} />}
