@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { LinkHealthSchema, LinkViewSchema, TransitionListSchema, type LinkEvent, type TestConnectionResult } from '../../../contract';
 import { registerHealthCommands } from '../../../connector/src/monitoring/health-command';
 import type { CheckObserver, LinkEventSink } from '../../../connector/src/monitoring/seams';
+import { REFRESH_TOKEN_FIELD, tokenOwnerId } from '../../../connector/src/storage/store';
+import { DEFAULT_REDIRECT_URI } from '../../helpers/oidc-server';
 import type { TestConnector } from '../../helpers/connector-app';
 import { startSandboxDc, type SandboxDc } from '../../helpers/sandbox-dc';
 import { startSwitchablePort, type SwitchablePort } from '../../helpers/switchable-port';
@@ -142,4 +144,33 @@ it('the CLI prints the same health (links health) and sets the interval (links c
   expect((await link()).checkIntervalMinutes).toBe(60);
   await expect(program.parseAsync(['links', 'check-interval', linkId, '3'], { from: 'user' })).rejects.toThrow();
   expect(err.join('')).toContain('from 5 to 1440');
+});
+
+it("the refresh path's needs-reauthorization is recorded and announced once, whoever refreshes again", async () => {
+  const stored = (await c.store.tokens.get(linkId, ''))!;
+  const refreshToken = c.watch.secret(await c.vault.open(tokenOwnerId(linkId, ''), REFRESH_TOKEN_FIELD, stored.refreshToken!));
+  const client = dc.clients.dc!;
+  const spend = () =>
+    fetch(dc.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: DEFAULT_REDIRECT_URI }),
+    });
+  expect((await spend()).status).toBe(200);
+  expect((await spend()).status).toBe(400); // reuse: the provider revokes the grant
+  const past = new Date(Date.now() - 1000).toISOString();
+  await c.store.tokens.saveRecord({ ...stored.record, expiresAt: past, refreshAt: past });
+  const before = events.length;
+  expect(await c.app.connector.credentials.refresh(linkId, '', { wait: true })).toBe('needs-reauthorization');
+  await c.app.connector.credentials.refresh(linkId, '', { wait: true });
+  expect((await link()).status).toBe('needs-reauthorization');
+  expect(events.slice(before).map((e) => [e.type, e.data.code])).toEqual([['link.needs_reauthorization', 'INVALID_GRANT']]);
+  const log = TransitionListSchema.parse((await c.request({ method: 'GET', url: '/v1/health/transitions' })).json());
+  expect(log.items.filter((t) => t.type === 'needs-reauthorization')).toHaveLength(1);
+  // Checks of a link that needs re-authorization are kept, but neither count nor announce.
+  later(61);
+  await scan();
+  later(61);
+  await scan();
+  expect(events.length).toBe(before + 1);
 });

@@ -35,7 +35,7 @@ export function BreaksInBanner({ breaksIn, linkName }: { breaksIn: BreaksIn; lin
   const tone = breaksIn.thresholdDays <= 7 ? 'error' : breaksIn.thresholdDays <= 14 ? 'warning' : 'info';
   return (
     <div data-breaks-in={breaksIn.daysLeft}>
-      <Banner tone={tone} title={`${linkName === undefined ? '' : `${linkName}: `}breaks ${days}`}>
+      <Banner tone={tone} title={linkName === undefined ? `Breaks ${days}` : `${linkName}: breaks ${days}`}>
         {' '}
         {KIND_LABELS[breaksIn.kind]} expires on {breaksIn.expiresAt.slice(0, 10)} ({breaksIn.source}). Renew it before then.
       </Banner>

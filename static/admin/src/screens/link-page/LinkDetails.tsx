@@ -59,10 +59,10 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
       <ErrorBanner error={test.error ?? authorize.error ?? mark.error} />
       {authorizationUrl !== undefined && authorizationUrl !== null && <SignInOpenedBanner remote={remote} authorizationUrl={authorizationUrl} afterwards="; then test the connection." />}
 
-      {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
-
       <h2>Health</h2>
       <HealthPanel link={link} />
+
+      {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
 
       <h2>Last test</h2>
       {link.lastTest === null ? <p className="subtle">Not tested yet.</p> : <TestResultView result={link.lastTest} />}
