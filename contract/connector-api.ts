@@ -34,6 +34,13 @@ export const CONNECTOR_PATHS = {
   /** Where the remote sends the browser back after consent. */
   oauthCallback: '/oauth/callback',
 } as const;
+/**
+ * Sent with `credentialSummaries` (value `1`), asks for each link's health badge in the same answer,
+ * so the links list stays one connector call per page. A header rather than a body field: the
+ * body's shape (`{ids}`) and the answer without it stay exactly as older callers know them.
+ */
+export const INCLUDE_HEALTH_HEADER = 'x-applinks-include-health';
+
 export type ConnectorPath = (typeof CONNECTOR_PATHS)[keyof typeof CONNECTOR_PATHS];
 
 type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamsOf<`/${Rest}`> : P extends `${string}:${infer Name}` ? Name : never;

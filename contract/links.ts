@@ -175,7 +175,7 @@ export type CredentialSummary = z.infer<typeof CredentialSummarySchema>;
 
 export const CredentialSummariesInputSchema = z.strictObject({ ids: z.array(LinkIdSchema).min(1).max(500) });
 export const CredentialSummariesSchema = z.object({
-  /** One entry per requested link the connector holds; unknown ids are left out. `health`: the scheduled checks' badge (connectors before them omit it). */
+  /** One entry per requested link the connector holds; unknown ids are left out. `health`: the scheduled checks' badge, when asked for with INCLUDE_HEALTH_HEADER. */
   items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema, health: LinkHealthSummarySchema.optional() })),
 });
 export type CredentialSummaries = z.infer<typeof CredentialSummariesSchema>;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   CONNECTOR_ROUTES,
+  INCLUDE_HEALTH_HEADER,
   ErrorEnvelopeSchema,
   CredentialSummariesSchema,
   LinkHealthSchema,
@@ -78,11 +79,11 @@ export class ConnectorError extends AppError {
 export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?: number } = {}): ConnectorClient {
   const timeoutMs = options.timeoutMs ?? CONNECTOR_TIMEOUT_MS;
 
-  async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T> | null): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T> | null, extraHeaders: Record<string, string> = {}): Promise<T> {
     let response: { status: number; text(): Promise<string> };
     let text: string;
     try {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const request = invoke({ path, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       response = await withTimeout(request, timeoutMs);
@@ -104,7 +105,7 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     getLink: (id) => call('GET', CONNECTOR_ROUTES.link(id), undefined, LinkViewSchema),
     credentialSummaries: async (ids) => {
       if (ids.length === 0) return new Map();
-      const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema);
+      const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema, { [INCLUDE_HEALTH_HEADER]: '1' });
       return new Map(items.map((item) => [item.id, { credential: item.credential, health: item.health }]));
     },
     updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),

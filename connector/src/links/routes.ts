@@ -3,6 +3,7 @@ import {
   CONNECTOR_PATHS,
   CredentialSummariesInputSchema,
   CredentialSummariesSchema,
+  INCLUDE_HEALTH_HEADER,
   CreateLinkInputSchema,
   LinkListSchema,
   LinkViewSchema,
@@ -59,14 +60,14 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
       auth: ['operator', 'forge'],
       body: CredentialSummariesInputSchema,
       response: { status: 200, schema: CredentialSummariesSchema, description: 'One summary per link the connector holds' },
-      handler: async ({ body }) => {
+      handler: async ({ body, request }) => {
         const ids = [...new Set(body.ids)];
         const [tallies, existing] = await Promise.all([deps.store.tokens.tally(ids), deps.store.links.exist(ids)]);
         const now = deps.now();
         const known = ids.filter((id) => existing.has(id));
-        // The list's one call per page carries the health badges too.
-        const health = await healthSummaries(deps, known);
-        return { items: known.map((id) => ({ id, credential: credentialSummary(tallies.get(id), now), health: health.get(id)! })) };
+        // Asked for by the Forge list, whose one call per page then carries the health badges too.
+        const health = request.headers[INCLUDE_HEALTH_HEADER] === '1' ? await healthSummaries(deps, known) : undefined;
+        return { items: known.map((id) => ({ id, credential: credentialSummary(tallies.get(id), now), ...(health === undefined ? {} : { health: health.get(id)! }) })) };
       },
     }),
     defineRoute({

@@ -97,6 +97,11 @@ it('goes failing after two failed checks and connected after the first good one,
   expect(health.nextCheckAt).toBe(new Date(clock.t + 15 * MINUTE).toISOString());
   expect(health.forecasts).toEqual([]); // no forecast source wired here
 
+  // The links list's one call per page carries the badge when asked for (and only then).
+  const summaries = (headers: Record<string, string>) => c.request({ method: 'POST', url: '/v1/links/credentials', payload: { ids: [linkId] }, headers });
+  expect((await summaries({ 'x-applinks-include-health': '1' })).json()).toMatchObject({ items: [{ id: linkId, health: { state: 'up', uptime24h: { ratio: 2 / 5, checks: 5 } } }] });
+  expect((await summaries({})).json().items[0]).not.toHaveProperty('health');
+
   const log = TransitionListSchema.parse((await c.request({ method: 'GET', url: '/v1/health/transitions' })).json());
   expect(log.items.map((t) => [t.linkId, t.type])).toEqual([
     [linkId, 'failing'],
