@@ -55,7 +55,10 @@ export interface PreviewOptions {
   logger?: Logger;
   /** The connector's monitoring parts (event sink, forecast source, observers, scheduler tuning). */
   monitoring?: MonitoringDeps;
-  /** Run scheduled checks in the background (default true); tests drive them with `runChecks` instead. */
+  /**
+   * Run scheduled checks in the background (`npm start` does). Default off: tests that count the
+   * sandbox's requests must not see a check arrive at a random moment; they drive checks with `runChecks`.
+   */
   scheduledChecks?: boolean;
 }
 
@@ -135,7 +138,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     );
     connector = await openApp(config, createLogger(config.logLevel), { monitoring: options.monitoring });
     const checks = connector.app.connector.monitoring.scheduler;
-    if (options.scheduledChecks !== false) {
+    if (options.scheduledChecks === true) {
       checks.start();
       connector.app.addHook('preClose', async () => checks.stop());
     }

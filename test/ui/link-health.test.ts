@@ -43,7 +43,7 @@ describeUi('a link\'s health on the admin page', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'applinks-preview-'));
-    preview = await startPreview({ dataDir, port: 0, logLevel: 'error', scheduledChecks: false, monitoring: { forecasts, sink: { publish: async (e) => void events.push(e) } } });
+    preview = await startPreview({ dataDir, port: 0, logLevel: 'error', monitoring: { forecasts, sink: { publish: async (e) => void events.push(e) } } });
     dc = await startSandboxDc({ clients: { cloud: { authMethod: 'client_secret_post', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${preview.connectorUrl}/oauth/callback`] } } });
     browser = await launchBrowser();
   });
