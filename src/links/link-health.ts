@@ -10,6 +10,10 @@ import { KEYS } from '../storage/keys';
 const OVERLAP_MS = 10 * 60_000;
 const CursorSchema = z.object({ since: z.string(), seen: z.array(z.string()) });
 const EPOCH = new Date(0).toISOString();
+/** The connector's page of transitions (`limit=200`), pages per call, and ids remembered. */
+const TRANSITIONS_PAGE = 200;
+const PAGES = 5;
+const SEEN_KEPT = 1000;
 
 export interface LinkHealthDeps {
   store: KeyValueStore;
@@ -33,28 +37,43 @@ export class LinkHealthService {
     return this.deps.connector.health(id);
   }
 
-  /** Records the transitions this site's audit log has not seen yet. Returns how many. */
+  /**
+   * Records the transitions this site's audit log has not seen yet, at most `PAGES` pages of the
+   * connector's answer per call (a mass outage can make thousands; later calls take the rest).
+   * Returns how many it recorded.
+   */
   async syncTransitions(): Promise<number> {
     const stored = CursorSchema.safeParse(await this.deps.store.get(KEYS.transitionCursor));
     const cursor = stored.success ? stored.data : { since: EPOCH, seen: [] };
-    let transitions: HealthTransition[];
-    try {
-      transitions = await this.deps.connector.transitions(cursor.since === EPOCH ? EPOCH : new Date(Date.parse(cursor.since) - OVERLAP_MS).toISOString());
-    } catch (error) {
-      if (!(error instanceof ConnectorError)) throw error;
-      return 0;
-    }
     const seen = new Set(cursor.seen);
-    const fresh = transitions.filter((t) => !seen.has(t.id));
-    if (fresh.length === 0) return 0;
-    for (const t of fresh) {
-      await this.deps.audit.recordAs({ actorAccountId: 'connector', action: `link.${t.type}`, linkId: t.linkId, linkName: t.linkName, changes: changesOf(t) }, { id: t.id, at: t.at });
+    let from = cursor.since === EPOCH ? EPOCH : new Date(Date.parse(cursor.since) - OVERLAP_MS).toISOString();
+    let latest = cursor.since;
+    let recorded = 0;
+    for (let page = 0; page < PAGES; page += 1) {
+      let batch: HealthTransition[];
+      try {
+        batch = await this.deps.connector.transitions(from);
+      } catch (error) {
+        if (!(error instanceof ConnectorError)) throw error;
+        break;
+      }
+      for (const t of batch) {
+        if (seen.has(t.id)) continue;
+        // Idempotent whatever the cursor says: the entry's keys come from the transition alone.
+        await this.deps.audit.recordAs({ actorAccountId: 'connector', action: `link.${t.type}`, linkId: t.linkId, linkName: t.linkName, changes: changesOf(t) }, { id: t.id, at: t.at });
+        seen.add(t.id);
+        recorded += 1;
+      }
+      const last = batch[batch.length - 1];
+      if (last !== undefined && last.at > latest) latest = last.at;
+      // A short page is the end; a full one continues from its last time (ties are in `seen`).
+      if (batch.length < TRANSITIONS_PAGE || last === undefined || last.at === from) break;
+      from = last.at;
     }
-    const latest = transitions.reduce((max, t) => (t.at > max ? t.at : max), cursor.since);
-    const keepFrom = new Date(Date.parse(latest) - OVERLAP_MS).toISOString();
-    const keep = [...cursor.seen.filter((id) => !fresh.some((t) => t.id === id)), ...transitions.filter((t) => t.at >= keepFrom).map((t) => t.id)];
-    await this.deps.store.set(KEYS.transitionCursor, { since: latest, seen: [...new Set(keep)].slice(-1000) });
-    return fresh.length;
+    if (recorded === 0) return 0;
+    // The newest ids: the ones a later, overlapping request can return again.
+    await this.deps.store.set(KEYS.transitionCursor, { since: latest, seen: [...seen].slice(-SEEN_KEPT) });
+    return recorded;
   }
 }
 
