@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TestConnectionResultSchema } from './diagnostics';
 import { ExchangeStepIdSchema, ExchangeStepViewSchema } from './exchange';
 import { ResolverErrorSchema } from './forge-errors';
-import { ForecastSchema } from './health';
+import { ForecastSchema, LinkHealthSummarySchema } from './health';
 import { IncomingViewSchema } from './incoming';
 import { AuthKindSchema, CredentialSummarySchema, LinkStatusSchema, SecretFingerprintSchema } from './links';
 import { OutgoingProviderViewSchema } from './provider-settings';
@@ -79,6 +79,8 @@ export const LinkSummarySchema = z.object({
   lastTest: z.object({ ok: z.boolean(), testedAt: z.string() }).nullable().optional(),
   /** Filled when the list is read (from the connector, never stored): absent when it did not answer. */
   credential: CredentialSummarySchema.optional(),
+  /** The health badge from the connector's scheduled checks (never stored): absent when it did not answer. */
+  health: LinkHealthSummarySchema.optional(),
 });
 export type LinkSummary = z.infer<typeof LinkSummarySchema>;
 

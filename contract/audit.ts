@@ -12,6 +12,10 @@ export const AUDIT_ACTIONS = [
   'incoming.updated',
   'incoming.revoked',
   'connector.paired',
+  /** Status transitions found by the connector's scheduled checks and refreshes (actor `connector`). */
+  'link.failing',
+  'link.recovered',
+  'link.needs-reauthorization',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

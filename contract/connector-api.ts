@@ -25,9 +25,22 @@ export const CONNECTOR_PATHS = {
   forgePair: '/v1/forge/pair',
   /** GET: which installation the connector is paired with. */
   forgeStatus: '/v1/forge/status',
+  /** GET: the last 30 days of a link's scheduled checks, uptime, latency, transitions, forecasts (`health.ts`). */
+  health: '/v1/links/:id/health',
+  /** POST `{ids}`: the health badge of up to 500 links, for the links list. */
+  healthSummaries: '/v1/links/health',
+  /** GET `?since=`: status transitions of every link, oldest first (for the Forge audit log). */
+  transitions: '/v1/health/transitions',
   /** Where the remote sends the browser back after consent. */
   oauthCallback: '/oauth/callback',
 } as const;
+/**
+ * Sent with `credentialSummaries` (value `1`), asks for each link's health badge in the same answer,
+ * so the links list stays one connector call per page. A header rather than a body field: the
+ * body's shape (`{ids}`) and the answer without it stay exactly as older callers know them.
+ */
+export const INCLUDE_HEALTH_HEADER = 'x-applinks-include-health';
+
 export type ConnectorPath = (typeof CONNECTOR_PATHS)[keyof typeof CONNECTOR_PATHS];
 
 type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamsOf<`/${Rest}`> : P extends `${string}:${infer Name}` ? Name : never;
@@ -51,6 +64,9 @@ export const CONNECTOR_ROUTES = {
   test: (id: string) => connectorPath(CONNECTOR_PATHS.test, { id }),
   probe: CONNECTOR_PATHS.probe,
   authorize: (id: string) => connectorPath(CONNECTOR_PATHS.authorize, { id }),
+  health: (id: string) => connectorPath(CONNECTOR_PATHS.health, { id }),
+  healthSummaries: CONNECTOR_PATHS.healthSummaries,
+  transitions: CONNECTOR_PATHS.transitions,
   forgePair: CONNECTOR_PATHS.forgePair,
   forgeStatus: CONNECTOR_PATHS.forgeStatus,
 } as const;

@@ -56,3 +56,109 @@ export const LinkEventSchema = z.object({
   }),
 });
 export type LinkEvent = z.infer<typeof LinkEventSchema>;
+
+/* ---- Scheduled checks and health history (the views the connector serves) ---- */
+
+/** How often a link is checked: minutes between checks, or null for off. */
+export const CHECK_INTERVAL_MINUTES = { default: 15, min: 5, max: 24 * 60 } as const;
+export const CheckIntervalSchema = z.number().int().min(CHECK_INTERVAL_MINUTES.min).max(CHECK_INTERVAL_MINUTES.max).nullable();
+
+/** The transitions scheduled checks and the refresh path record, one entry per transition. */
+export const HEALTH_TRANSITION_TYPES = ['failing', 'recovered', 'needs-reauthorization'] as const;
+export const HealthTransitionTypeSchema = z.enum(HEALTH_TRANSITION_TYPES);
+export type HealthTransitionType = z.infer<typeof HealthTransitionTypeSchema>;
+
+export const HealthTransitionSchema = z.object({
+  /** Unique; receivers (the Forge audit log) record a transition once by this id. */
+  id: z.string(),
+  linkId: z.string(),
+  /** The link's name when the transition was recorded (the link may be gone since). */
+  linkName: z.string(),
+  type: HealthTransitionTypeSchema,
+  at: z.string(),
+  stage: z.string().nullable(),
+  code: z.string().nullable(),
+  hint: z.string().nullable(),
+  /** Since when the new state holds: the first failed check of the streak, or the good check. */
+  since: z.string(),
+});
+export type HealthTransition = z.infer<typeof HealthTransitionSchema>;
+
+/** A failed check, kept whole: the first failing stage. */
+export const HealthFailureSchema = z.object({
+  at: z.string(),
+  stage: z.string(),
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  ms: z.number(),
+});
+export type HealthFailure = z.infer<typeof HealthFailureSchema>;
+
+/** One hour of checks (successes are kept only as these counts). */
+export const HealthHourSchema = z.object({ hour: z.string(), checks: z.number().int(), failures: z.number().int() });
+export type HealthHour = z.infer<typeof HealthHourSchema>;
+
+/** Good checks over all checks in a window; null when there was no check in it. */
+export const UptimeSchema = z.object({ ratio: z.number().min(0).max(1).nullable(), checks: z.number().int() });
+export type Uptime = z.infer<typeof UptimeSchema>;
+
+export const HealthStateSchema = z.enum(['unknown', 'up', 'failing']);
+export type HealthState = z.infer<typeof HealthStateSchema>;
+
+/** "Breaks in N days" is shown from these many days ahead. */
+export const BREAKS_IN_THRESHOLDS_DAYS = [30, 14, 7, 1] as const;
+
+/** The threshold a forecast has crossed (1, 7, 14 or 30 days ahead), or null when it is further away. */
+export function breaksInThreshold(daysLeft: number): (typeof BREAKS_IN_THRESHOLDS_DAYS)[number] | null {
+  const crossed = BREAKS_IN_THRESHOLDS_DAYS.filter((days) => daysLeft <= days);
+  return crossed.length === 0 ? null : crossed[crossed.length - 1]!;
+}
+
+export const BreaksInSchema = ForecastSchema.extend({ daysLeft: z.number().int(), thresholdDays: z.number().int() });
+export type BreaksIn = z.infer<typeof BreaksInSchema>;
+
+/** What the links list shows per link: a compact badge and the soonest "breaks in" within 30 days. */
+export const LinkHealthSummarySchema = z.object({
+  state: HealthStateSchema,
+  /** Since when the state holds; null before the first check. */
+  since: z.string().nullable(),
+  consecutiveFailures: z.number().int().nonnegative(),
+  lastCheckedAt: z.string().nullable(),
+  uptime24h: UptimeSchema,
+  breaksIn: BreaksInSchema.nullable(),
+});
+export type LinkHealthSummary = z.infer<typeof LinkHealthSummarySchema>;
+
+/** `GET /v1/links/:id/health`: the last 30 days of a link's checks. */
+export const LinkHealthSchema = LinkHealthSummarySchema.extend({
+  linkId: z.string(),
+  intervalMinutes: CheckIntervalSchema,
+  nextCheckAt: z.string().nullable(),
+  /** The failing stage of the last failed check while the state is failing. */
+  lastFailure: HealthFailureSchema.nullable(),
+  uptime: z.object({ day: UptimeSchema, week: UptimeSchema, month: UptimeSchema }),
+  /** Mean time per stage over 30 days, counting checks where the stage ran. */
+  latency: z.array(z.object({ stage: z.string(), meanMs: z.number(), runs: z.number().int() })),
+  /** Hours with checks, oldest first. */
+  hours: z.array(HealthHourSchema),
+  /** Failed checks, newest first (at most 200). */
+  failures: z.array(HealthFailureSchema),
+  /** Transitions, newest first. */
+  transitions: z.array(HealthTransitionSchema),
+  /** What will expire, soonest first (the forecast source; empty when none is wired). */
+  forecasts: z.array(ForecastSchema),
+});
+export type LinkHealth = z.infer<typeof LinkHealthSchema>;
+
+export const HealthSummariesInputSchema = z.strictObject({ ids: z.array(z.string().uuid()).min(1).max(500) });
+export const HealthSummariesSchema = z.object({ items: z.array(z.object({ id: z.string(), health: LinkHealthSummarySchema })) });
+export type HealthSummaries = z.infer<typeof HealthSummariesSchema>;
+
+/** `GET /v1/health/transitions?since=`: transitions recorded at or after `since`, oldest first. */
+export const TransitionsQuerySchema = z.strictObject({
+  since: z.string().datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+export const TransitionListSchema = z.object({ items: z.array(HealthTransitionSchema) });
+export type TransitionList = z.infer<typeof TransitionListSchema>;

@@ -3,6 +3,7 @@ import { REMOTE_PRESETS, RemoteKindSchema, type RemoteKind } from './remotes';
 import { ProviderSettingsInputShape, ProviderSettingsViewShape } from './provider-settings';
 import { BitbucketWorkspaceSchema } from './bitbucket-cloud';
 import { SERVICE_ACCOUNTS, serviceAccountScopeViolations } from './service-accounts';
+import { CheckIntervalSchema, CHECK_INTERVAL_MINUTES, LinkHealthSummarySchema } from './health';
 import { storableText } from './text';
 
 /**
@@ -115,6 +116,8 @@ export const CreateLinkInputSchema = z.strictObject({
   displayUrl: HttpUrlSchema.optional(),
   authKind: AuthKindSchema.default('oauth2'),
   outgoing: OutgoingInputSchema.optional(),
+  /** Minutes between scheduled checks (5 to 1440), or null for none. Default 15. */
+  checkIntervalMinutes: CheckIntervalSchema.optional(),
 });
 export type CreateLinkInput = z.infer<typeof CreateLinkInputSchema>;
 
@@ -124,6 +127,7 @@ export const UpdateLinkInputSchema = z.strictObject({
   displayUrl: HttpUrlSchema.nullable().optional(),
   authKind: AuthKindSchema.optional(),
   outgoing: OutgoingPatchSchema.optional(),
+  checkIntervalMinutes: CheckIntervalSchema.optional(),
 });
 export type UpdateLinkInput = z.infer<typeof UpdateLinkInputSchema>;
 
@@ -187,8 +191,8 @@ export type CredentialSummary = z.infer<typeof CredentialSummarySchema>;
 
 export const CredentialSummariesInputSchema = z.strictObject({ ids: z.array(LinkIdSchema).min(1).max(500) });
 export const CredentialSummariesSchema = z.object({
-  /** One entry per requested link the connector holds; unknown ids are left out. */
-  items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema })),
+  /** One entry per requested link the connector holds; unknown ids are left out. `health`: the scheduled checks' badge, when asked for with INCLUDE_HEALTH_HEADER. */
+  items: z.array(z.object({ id: z.string(), credential: CredentialSummarySchema, health: LinkHealthSummarySchema.optional() })),
 });
 export type CredentialSummaries = z.infer<typeof CredentialSummariesSchema>;
 
@@ -203,6 +207,8 @@ export const LinkViewSchema = z.object({
   statusReason: z.string().nullable(),
   outgoing: OutgoingViewSchema,
   credential: CredentialSummarySchema,
+  /** Minutes between scheduled checks, or null when they are off (older connectors: the default). */
+  checkIntervalMinutes: CheckIntervalSchema.default(CHECK_INTERVAL_MINUTES.default),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

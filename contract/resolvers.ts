@@ -4,6 +4,7 @@ import { ConnectorStatusViewSchema, DeleteLinkResultSchema, ForgeLinkViewSchema,
 import { AuthorizeLinkResultSchema, RelocateLinkInputSchema } from './connector-api';
 import { TestConnectionResultSchema } from './diagnostics';
 import { ExchangeStepIdSchema } from './exchange';
+import { LinkHealthSchema } from './health';
 import { ForgePairInputSchema } from './forge-channel';
 import { IncomingClientIdSchema, IncomingClientListSchema, IncomingCredentialsInputSchema, IssuedIncomingCredentialsSchema } from './incoming';
 import { CreateLinkInputSchema, HttpUrlSchema, LinkIdSchema, UpdateLinkInputSchema } from './links';
@@ -33,6 +34,7 @@ export const RESOLVER_KEYS = [
   'getConnectorStatus',
   'pairConnector',
   'listAuditLog',
+  'getLinkHealth',
 ] as const;
 export type ResolverKey = (typeof RESOLVER_KEYS)[number];
 
@@ -82,6 +84,8 @@ export const ListAuditLogPayloadSchema = z.strictObject({
   cursor: z.string().max(2000).optional(),
 });
 
+export const GetLinkHealthPayloadSchema = z.strictObject({ id: LinkIdSchema });
+
 export const TestConnectionResponseSchema = z.object({ result: TestConnectionResultSchema, link: ForgeLinkViewSchema });
 
 /** Each resolver's payload and answer, by key. */
@@ -103,6 +107,7 @@ export const RESOLVERS = {
   getConnectorStatus: { payload: GetConnectorStatusPayloadSchema, result: ConnectorStatusViewSchema },
   pairConnector: { payload: PairConnectorPayloadSchema, result: ConnectorStatusViewSchema },
   listAuditLog: { payload: ListAuditLogPayloadSchema, result: AuditPageSchema },
+  getLinkHealth: { payload: GetLinkHealthPayloadSchema, result: LinkHealthSchema },
 } as const satisfies Record<ResolverKey, { payload: z.ZodType; result: z.ZodType }>;
 
 export type ResolverPayload<K extends ResolverKey> = z.input<(typeof RESOLVERS)[K]['payload']>;

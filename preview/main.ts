@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const dataDir = value('--data-dir') ?? path.join(repoRoot(), '.data', 'preview');
   // A fixed connector port keeps its callback (the redirect URI registered in remotes) stable across restarts.
   const connectorPort = Number(value('--connector-port') ?? 8791);
-  const preview = await startPreview({ dataDir, port, connectorPort, autoPair: !args.includes('--no-auto-pair') });
+  const preview = await startPreview({ dataDir, port, connectorPort, autoPair: !args.includes('--no-auto-pair'), scheduledChecks: true });
   console.log(`Admin page preview: ${preview.url}/   (dark theme: ${preview.url}/?theme=dark)`);
   console.log(`Connector: ${preview.connectorUrl}  (data in ${dataDir})`);
   if (preview.pairingCode !== undefined) console.log(`Pairing code for the Connector tab (10 minutes): ${preview.pairingCode}`);

@@ -7,6 +7,7 @@ import { CONSENT_MODULE_KEY, type ResolverKey, type ResolverResponse } from '../
 import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
+import type { MonitoringDeps } from '../connector/src/monitoring/wiring';
 import { openApp, type Runtime } from '../connector/src/runtime';
 import type { AppDependencies } from '../src/app/app-dependencies';
 import { buildForgeApp } from '../src/app/forge-app';
@@ -61,6 +62,13 @@ export interface PreviewOptions {
   logLevel?: string;
   /** Where the app's log lines go (default: warnings and errors to stderr). */
   logger?: Logger;
+  /** The connector's monitoring parts (event sink, forecast source, observers, scheduler tuning). */
+  monitoring?: MonitoringDeps;
+  /**
+   * Run scheduled checks in the background (`npm start` does). Default off: tests that count the
+   * sandbox's requests must not see a check arrive at a random moment; they drive checks with `runChecks`.
+   */
+  scheduledChecks?: boolean;
 }
 
 export interface Preview {
@@ -69,6 +77,8 @@ export interface Preview {
   identity: ForgeIdentity;
   /** The pending pairing code, when the connector was left unpaired. */
   pairingCode: string | undefined;
+  /** One scan of the connector's scheduled checks, as of `at` (default now). Returns how many it ran. */
+  runChecks(at?: Date): Promise<number>;
   /** Calls a resolver as the page would: from the admin page, as the administrator, unless `as` says otherwise. */
   invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown, as?: { user?: string; module?: string }): Promise<ResolverResponse<T>>;
   close(): Promise<void>;
@@ -135,7 +145,12 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       },
       dataDir,
     );
-    connector = await openApp(config, createLogger(config.logLevel));
+    connector = await openApp(config, createLogger(config.logLevel), { monitoring: options.monitoring });
+    const checks = connector.app.connector.monitoring.scheduler;
+    if (options.scheduledChecks === true) {
+      checks.start();
+      connector.app.addHook('preClose', async () => checks.stop());
+    }
     await connector.app.listen({ port: connectorPort, host: '127.0.0.1' });
 
     store = new FileKeyValueStore(path.join(dataDir, 'kvs.json'));
@@ -248,6 +263,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       identity,
       pairingCode,
       invoke,
+      runChecks: (at) => openConnector.app.connector.monitoring.scheduler.runOnce(at?.getTime()),
       async close() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -20,6 +20,8 @@ import { discoveryRoutes } from './discovery/routes';
 import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
 import type { ProbeTimeouts } from './discovery/probe';
 import { linkRoutes } from './links/routes';
+import { buildMonitoring, type MonitoringDeps, type Monitoring } from './monitoring/wiring';
+import { monitoringRoutes } from './monitoring/routes';
 import { bindLegacySecrets } from './links/secret-binding';
 import { LinkService } from './links/service';
 import { registerMetrics } from './observability/metrics';
@@ -51,6 +53,8 @@ export interface AppDeps {
   localAddresses?: LocalAddresses;
   /** Forecast and alert tuning (webhook retry schedule, poll intervals, outbound client) for tests. */
   alerts?: AlertsOptions;
+  /** Scheduled checks: event sink, forecast source, check observers, scheduler tuning (all optional). */
+  monitoring?: MonitoringDeps;
 }
 
 /** The services behind the routes, for the server (scheduler) and for tests. */
@@ -59,6 +63,8 @@ export interface ConnectorServices {
   credentials: CredentialService;
   consumers: ConsumerService;
   alerts: Alerts;
+  /** Scheduled checks (the server starts them). */
+  monitoring: Monitoring;
 }
 
 declare module 'fastify' {
@@ -117,10 +123,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
     ...deps.credentials,
+    onNeedsReauthorization: (linkId, reason) => monitoring.needsReauthorization(linkId, reason),
   });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now, revocation: credentials });
   const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const alerts = createAlerts({ store: deps.store, vault: deps.vault, http: outbound, logger: deps.logger, now, registry: metrics.registry, options: deps.alerts });
+  // Scheduled checks publish their transitions to the alerts' sink, show the alerts' forecasts, and
+  // tell the alerts' observer every result (it reads the certificate's expiry); tests may replace each.
+  const monitoringDeps: MonitoringDeps = { sink: alerts.sink, forecasts: alerts.forecasts, ...deps.monitoring, observers: [alerts.observer, ...(deps.monitoring?.observers ?? [])] };
+  const monitoring: Monitoring = buildMonitoring({ store: deps.store, logger: deps.logger, now, ...monitoringDeps });
   const tester = new ConnectionTester({
     http: outbound,
     store: deps.store,
@@ -129,10 +140,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now,
     counter: createDiscoveryMetrics(metrics.registry).tests,
     timeouts: deps.discovery?.testTimeouts,
-    observer: alerts.observer,
+    ...monitoring.testerHooks,
   });
+  monitoring.attach(tester);
   const consumers = new ConsumerService({ store: deps.store, now: deps.now === undefined ? Date.now : () => now().getTime() });
-  app.decorate('connector', { links, credentials, consumers, alerts });
+  app.decorate('connector', { links, credentials, consumers, alerts, monitoring });
   app.addHook('onClose', async () => credentials.close());
   app.addHook('preClose', async () => alerts.stop());
   const authenticate = createAuthenticate({
@@ -146,10 +158,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokenNow = credentialsNow === undefined ? now : () => new Date(credentialsNow());
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ store: deps.store }),
-    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
+    ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, forecasts: monitoringDeps.forecasts }),
     ...credentialRoutes({ credentials }),
     ...consumerRoutes({ consumers }),
     ...webhookRoutes({ webhooks: alerts.webhooks }),
+    ...monitoringRoutes({ links, store: deps.store, forecasts: monitoringDeps.forecasts, now }),
     ...discoveryRoutes({ http: outbound, links, tester, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),
   ];

@@ -9,6 +9,7 @@ import { toLinkViews } from './links/view';
 import type { CredentialSummary } from '../../contract';
 import { createLogger } from './observability/logger';
 import { registerWebhookCommands } from './alerts/commands';
+import { registerHealthCommands } from './monitoring/health-command';
 import { registerBackupCommand } from './ops/backup-command';
 import { publicUrlWarning } from './ops/public-url';
 import { openRuntime, type Runtime } from './runtime';
@@ -163,6 +164,7 @@ export function buildCli(io: CliIo): Command {
 
   registerBackupCommand(program, io);
   registerWebhookCommands(program, io, (run) => withRuntime(io, (runtime) => run(runtime)));
+  registerHealthCommands(links, { ...io, withStore: (run) => withRuntime(io, (runtime) => run(runtime.store)) });
 
   return program;
 }

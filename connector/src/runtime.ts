@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './app';
+import { buildApp, type AppDeps } from './app';
 import type { ConnectorConfig } from './config';
 import { createForgeChannel, type ForgeChannel } from './forge-channel';
 import { createStore } from './storage';
@@ -44,7 +44,7 @@ export async function openRuntime(config: ConnectorConfig, logger: Logger): Prom
   }
 }
 
-export async function openApp(config: ConnectorConfig, logger: Logger): Promise<{ runtime: Runtime; app: FastifyInstance }> {
+export async function openApp(config: ConnectorConfig, logger: Logger, extra: Pick<AppDeps, 'monitoring'> = {}): Promise<{ runtime: Runtime; app: FastifyInstance }> {
   const runtime = await openRuntime(config, logger);
   let forge: ForgeChannel | undefined;
   try {
@@ -53,7 +53,7 @@ export async function openApp(config: ConnectorConfig, logger: Logger): Promise<
     await runtime.close();
     throw error;
   }
-  const app = await buildApp({ config, store: runtime.store, vault: runtime.vault, logger, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes });
+  const app = await buildApp({ config, store: runtime.store, vault: runtime.vault, logger, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, ...extra });
   app.addHook('onClose', async () => runtime.close());
   return { runtime, app };
 }

@@ -34,6 +34,8 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
   // Registered before the store closes (hooks run in order), so a running scan can finish first.
   app.addHook('preClose', async () => scheduler.stop());
   // Webhook deliveries and expiry announcements; stopped by the app's own preClose hook.
+  const checks = app.connector.monitoring.scheduler;
+  app.addHook('preClose', async () => checks.stop());
   let address: string;
   try {
     address = await app.listen({ port: config.port, host: config.host });
@@ -43,6 +45,7 @@ export async function serve(config: ConnectorConfig, logger: Logger): Promise<{ 
   }
   scheduler.start();
   app.connector.alerts.start();
+  checks.start();
   logger.info(
     { address, store: runtime.store.dialect, dataDir: runtime.store.dialect === 'sqlite' ? config.dataDir : undefined, operatorApi: config.adminToken !== undefined },
     `connector listening on ${address}`,

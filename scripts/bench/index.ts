@@ -4,6 +4,7 @@
  *   2. A refresh storm: 10,000 links expiring within a minute, 3 replicas on PostgreSQL, a token
  *      endpoint with 20 ms latency.
  *   3. The admin page with 500 links in Chromium: time to the last row, input delay afterwards.
+ *   4. Scheduled checks (checks-main.ts): CPU per check on one replica, duplicates across three.
  * PostgreSQL is the embedded one the tests use (started here, removed afterwards), unless
  * BENCH_DATABASE_URL names a database to use. Sizes can be changed with BENCH_LINKS,
  * BENCH_REPLICAS, BENCH_SECONDS.
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchAdminPage } from './admin-page';
 import { benchMetricsScrape } from './metrics-scrape';
+import { benchScheduledChecks } from './checks-main';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
 
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
     out(`| ${ui.links} | ${Math.round(ui.onScreenMs)} | ${ui.renderMs} | ${ui.inputDelayMs.toFixed(1)} |`);
     out(`targets: on screen within 15 s (${ui.onScreenMs < 15_000 ? 'met' : 'MISSED'}), input delay under 200 ms (${ui.inputDelayMs < 200 ? 'met' : 'MISSED'})`);
   }
+
+  await benchScheduledChecks(out);
 }
 
 main().catch((error: unknown) => {

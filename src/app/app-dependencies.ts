@@ -10,6 +10,7 @@ import { IncomingClients } from '../incoming/incoming-clients';
 import type { JiraRequester } from '../incoming/jira-gateway';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
+import { LinkHealthService } from '../links/link-health';
 import { LinkService } from '../links/link-service';
 import type { Logger } from '../logger';
 import { AuditLog } from '../storage/audit-log';
@@ -48,6 +49,7 @@ export interface AppServices {
   consent: ConsentService;
   activity: IncomingActivityLog;
   gatewayRateLimit: GatewayRateLimit;
+  health: LinkHealthService;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
@@ -87,5 +89,6 @@ export function buildServices(deps: AppDependencies): AppServices {
     auditReader: new AuditReader(audit, deps.users),
     clients,
     tokens: new TokenService({ store: deps.store, clients, now: deps.now, logger: deps.logger }),
+    health: new LinkHealthService({ store: deps.store, connector: deps.connector, audit, logger: deps.logger }),
   };
 }

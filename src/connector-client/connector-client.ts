@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import {
   CONNECTOR_ROUTES,
+  INCLUDE_HEALTH_HEADER,
   ErrorEnvelopeSchema,
   CredentialSummariesSchema,
+  LinkHealthSchema,
+  TransitionListSchema,
   AuthorizeLinkResultSchema,
   DeleteLinkAnswerSchema,
   PREFER_REPORT,
@@ -13,6 +16,9 @@ import {
   type AuthorizeLinkResult,
   type CreateLinkInput,
   type CredentialSummary,
+  type HealthTransition,
+  type LinkHealth,
+  type LinkHealthSummary,
   type ForgeChannelStatus,
   type ForgeErrorCode,
   type LinkRevocationReport,
@@ -33,7 +39,7 @@ export interface ConnectorClient {
   createLink(input: CreateLinkInput): Promise<LinkView>;
   getLink(id: string): Promise<LinkView>;
   /** The credentials' state and expiry of these links (at most 500), by link id; links the connector lacks are absent. */
-  credentialSummaries(ids: string[]): Promise<Map<string, CredentialSummary>>;
+  credentialSummaries(ids: string[]): Promise<Map<string, { credential: CredentialSummary; health?: LinkHealthSummary | undefined }>>;
   updateLink(id: string, changes: UpdateLinkInput): Promise<LinkView>;
   /**
    * `already-gone` when the connector has no such link: deleting is then already done. `revocation`:
@@ -49,6 +55,10 @@ export interface ConnectorClient {
   probe(input: ProbeInput): Promise<ProbeResult>;
   pair(code: string): Promise<ForgeChannelStatus>;
   status(): Promise<ForgeChannelStatus>;
+  /** A link's health: 30 days of scheduled checks, uptime, transitions, forecasts. */
+  health(id: string): Promise<LinkHealth>;
+  /** Status transitions of every link recorded at or after `since`, oldest first. */
+  transitions(since: string): Promise<HealthTransition[]>;
 }
 
 /** One HTTP call to the connector: `invokeRemote('connector', …)` in Forge, anything in tests. */
@@ -102,8 +112,8 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     getLink: (id) => call('GET', CONNECTOR_ROUTES.link(id), undefined, LinkViewSchema),
     credentialSummaries: async (ids) => {
       if (ids.length === 0) return new Map();
-      const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema);
-      return new Map(items.map((item) => [item.id, item.credential]));
+      const { items } = await call('POST', CONNECTOR_ROUTES.credentialSummaries, { ids }, CredentialSummariesSchema, { [INCLUDE_HEALTH_HEADER]: '1' });
+      return new Map(items.map((item) => [item.id, { credential: item.credential, health: item.health }]));
     },
     updateLink: (id, changes) => call('PATCH', CONNECTOR_ROUTES.link(id), changes, LinkViewSchema),
     deleteLink: async (id) => {
@@ -122,6 +132,8 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     probe: (input) => call('POST', CONNECTOR_ROUTES.probe, input, ProbeResultSchema),
     pair: (code) => call('POST', CONNECTOR_ROUTES.forgePair, { code }, ForgeChannelStatusSchema),
     status: () => call('GET', CONNECTOR_ROUTES.forgeStatus, undefined, ForgeChannelStatusSchema),
+    health: (id) => call('GET', CONNECTOR_ROUTES.health(id), undefined, LinkHealthSchema),
+    transitions: async (since) => (await call('GET', `${CONNECTOR_ROUTES.transitions}?since=${encodeURIComponent(since)}&limit=200`, undefined, TransitionListSchema)).items,
   };
 }
 

@@ -304,8 +304,9 @@ export class LinkService {
 }
 
 /** A summary with the connector's credential, when it holds the link. */
-function withCredential(item: LinkSummary, credential: CredentialSummary | undefined): LinkSummary {
-  return credential === undefined ? item : { ...item, credential };
+function withCredential(item: LinkSummary, summary: { credential: CredentialSummary; health?: LinkSummary['health'] } | undefined): LinkSummary {
+  if (summary === undefined) return item;
+  return { ...item, credential: summary.credential, ...(summary.health === undefined ? {} : { health: summary.health }) };
 }
 
 const NO_URLS: IncomingUrls = { tokenEndpointUrl: null, pingUrl: null, authorizationEndpointUrl: null, revocationEndpointUrl: null, metadataUrl: null, gatewayUrl: null };

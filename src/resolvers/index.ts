@@ -11,10 +11,14 @@ import { failure } from './envelope';
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
 export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
-  const { links, incoming, connectorStatus, auditReader } = services;
+  const { links, incoming, connectorStatus, auditReader, health } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
-    getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
+    getLink: define(RESOLVERS.getLink.payload, async (input) => {
+      // Opening a link brings the connector's status transitions into the audit log (once each).
+      await health.syncTransitions();
+      return links.get(input.id);
+    }),
     createLink: define(RESOLVERS.createLink.payload, (input, { actor }) => links.create(input, actor)),
     updateLink: define(RESOLVERS.updateLink.payload, (input, { actor }) => links.update(input, actor)),
     deleteLink: define(RESOLVERS.deleteLink.payload, (input, { actor }) => links.delete(input, actor)),
@@ -30,7 +34,11 @@ export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, se
     revokeIncomingClient: define(RESOLVERS.revokeIncomingClient.payload, (input, { actor }) => incoming.revoke(input, actor)),
     getConnectorStatus: define(RESOLVERS.getConnectorStatus.payload, () => connectorStatus.status()),
     pairConnector: define(RESOLVERS.pairConnector.payload, (input, { actor }) => connectorStatus.pair(input.code, actor)),
-    listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => auditReader.page(input)),
+    listAuditLog: define(RESOLVERS.listAuditLog.payload, async (input) => {
+      await health.syncTransitions();
+      return auditReader.page(input);
+    }),
+    getLinkHealth: define(RESOLVERS.getLinkHealth.payload, (input) => health.health(input.id)),
   };
 }
 

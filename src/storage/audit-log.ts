@@ -39,6 +39,18 @@ export class AuditLog {
     return full;
   }
 
+  /**
+   * An entry whose id and time come from elsewhere (a connector transition): its keys follow from
+   * them alone, so writing it again, from this or a concurrent call, rewrites the same entry.
+   */
+  async recordAs(entry: Omit<AuditEntry, 'id' | 'at'>, origin: { id: string; at: string }): Promise<AuditEntry> {
+    const full = AuditEntrySchema.parse({ ...entry, id: origin.id, at: origin.at });
+    const inverted = `${String(TIME_CEILING - Date.parse(origin.at)).padStart(13, '0')}.${String(SEQUENCE_CEILING).padStart(6, '0')}`;
+    await this.store.set(KEYS.auditAll(inverted, full.id), full);
+    if (full.linkId !== null) await this.store.set(KEYS.auditOfLink(full.linkId, inverted, full.id), full);
+    return full;
+  }
+
   /** Newest first: the time counts down, and so does the sequence within one millisecond. */
   private sortKey(time: number): string {
     this.sequence = time === this.lastTime ? Math.min(this.sequence + 1, SEQUENCE_CEILING) : 0;

@@ -22,6 +22,8 @@ export const KEYS = {
   incomingClientUsed: (clientId: string) => `incoming-client-used:${clientId}`,
   /** Set once the legacy incoming clients have been swept. */
   incomingSweepDone: 'migration:incoming-clients-swept',
+  /** How far the audit log has taken in the connector's status transitions (`transition-audit.ts`). */
+  transitionCursor: 'health-transitions:cursor',
   /** An issued token, by the SHA-256 of its value: the value itself is never stored. */
   token: (digest: string) => `oauth-token:${digest}`,
   /** An authorization request waiting for consent, by the SHA-256 of its id (10 minutes). */

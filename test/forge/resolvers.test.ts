@@ -40,6 +40,7 @@ const VALID_PAYLOADS: Record<ResolverKey, unknown> = {
   getConnectorStatus: {},
   pairConnector: { code: 'ABCD-EFGH-JKMN-PQRS' },
   listAuditLog: {},
+  getLinkHealth: { id: SOME_ID },
 };
 
 const OUTGOING_SECRET = 'dc-issued-secret-0123456789abcdefWXYZ';

@@ -46,6 +46,8 @@ export interface TestConnectorOptions {
   discovery?: AppDeps['discovery'];
   /** Forecast and alert tuning: webhook retry schedule, outbound client. */
   alerts?: AppDeps['alerts'];
+  /** Scheduled checks: sink, forecasts, observers, scheduler clock and tuning. */
+  monitoring?: AppDeps['monitoring'];
 }
 
 /** A connector app on a real database (a temp SQLite file, or a fresh PostgreSQL database). */
@@ -71,7 +73,7 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
   await vault.init();
   const logger = createLogger('debug', watch.stream);
   const forge = createForgeChannel({ config, store, logger, now: options.now });
-  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials, discovery: options.discovery, alerts: options.alerts });
+  const app = await buildApp({ config, store, vault, logger, now: options.now, authenticators: { forge: forge?.authenticator }, extraRoutes: forge?.routes, credentials: options.credentials, discovery: options.discovery, alerts: options.alerts, monitoring: options.monitoring });
   await app.ready();
   return {
     app,

@@ -4,10 +4,11 @@ import type { Store } from '../storage/store';
 /**
  * A link's runtime status follows its own credential (subject ''): connected after a token is
  * saved, failing or needing re-authorization after a renewal fails. It is a store operation (an
- * atomic read-modify-write), so it never races a configuration edit into a CONFLICT.
+ * atomic read-modify-write), so it never races a configuration edit into a CONFLICT. True when
+ * this call changed it: of replicas racing to the same status, exactly one.
  */
-export async function setLinkStatus(store: Store, linkId: string, status: LinkStatus, reason: string | null, now: number): Promise<void> {
-  await store.links.setStatus(linkId, status, reason, new Date(now).toISOString());
+export async function setLinkStatus(store: Store, linkId: string, status: LinkStatus, reason: string | null, now: number): Promise<boolean> {
+  return store.links.setStatus(linkId, status, reason, new Date(now).toISOString());
 }
 
 /** Renewal failures that retrying cannot mend: the link's configuration (or the remote's) must change. */

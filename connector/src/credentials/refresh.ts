@@ -30,6 +30,8 @@ export interface RefresherDeps {
   logger: Logger;
   now: () => number;
   random: () => number;
+  /** Told once per transition when the refresh path marks the link as needing re-authorization (monitoring records and announces it). */
+  onNeedsReauthorization?: ((linkId: string, reason: string) => Promise<void>) | undefined;
   /** A monotonic clock in milliseconds, for durations (the persist window); `performance.now` by default. */
   monotonic?: () => number;
 }
@@ -127,8 +129,9 @@ export class Refresher {
       await access.saveRecord(record);
       this.deps.cache.delete(key);
       this.deps.logger.warn({ linkId: link.id, providerError: error instanceof OAuthError ? error.providerError : undefined }, 'refresh token refused: the link needs re-authorization');
-      if (current.record.subject === '') {
-        await setLinkStatus(this.deps.store, link.id, 'needs-reauthorization', 'The remote refused the refresh token (invalid_grant): authorize the link again.', now);
+      const reason = 'The remote refused the refresh token (invalid_grant): authorize the link again.';
+      if (current.record.subject === '' && (await setLinkStatus(this.deps.store, link.id, 'needs-reauthorization', reason, now))) {
+        await this.deps.onNeedsReauthorization?.(link.id, reason).catch((error: unknown) => this.deps.logger.warn({ err: error, linkId: link.id }, 'the re-authorization transition was not recorded'));
       }
       return 'needs-reauthorization';
     }

@@ -34,6 +34,8 @@ export interface CredentialServiceDeps {
   providerTimeoutMs?: number;
   /** Agents for token requests whose lookup refuses internal addresses (outbound/guarded-agents.ts). */
   agents?: OAuthClientOptions['agents'];
+  /** See `RefresherDeps.onNeedsReauthorization`. */
+  onNeedsReauthorization?: (linkId: string, reason: string) => Promise<void>;
 }
 
 /**
@@ -59,7 +61,7 @@ export class CredentialService {
     const cache = this.cache;
     this.clients = new OAuthClientFactory({ store, vault, policy: deps.policy, redirectUri: deps.redirectUri, now, providerTimeoutMs: deps.providerTimeoutMs, agents: deps.agents });
     this.writer = new TokenWriter({ store, vault, cache, policy, now, random });
-    this.refresher = new Refresher({ store, vault, clients: this.clients, writer: this.writer, cache, policy, metrics, logger, now, random });
+    this.refresher = new Refresher({ store, vault, clients: this.clients, writer: this.writer, cache, policy, metrics, logger, now, random, onNeedsReauthorization: deps.onNeedsReauthorization });
     this.server = new TokenServer({ store, cache, writer: this.writer, refresher: this.refresher, logger, now });
     this.authorization = new Authorization({ store, vault, clients: this.clients, writer: this.writer, metrics, logger, now });
     this.revoker = new CredentialRevoker({ store, vault, clients: this.clients, logger });

@@ -18,10 +18,11 @@ import { CredentialError } from '../credentials/errors';
 import type { CredentialService } from '../credentials/service';
 import { redirectUriOf } from '../config';
 import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
-import type { LinkRecord, Store } from '../storage/store';
 import type { CheckObserver } from '../monitoring/seams';
+import type { LinkRecord, Store } from '../storage/store';
 import { OAuthError } from '../oauth';
 import { checkBitbucketCloud } from './bitbucket-cloud-check';
+import { bounded, StageTimeout } from './bounded';
 import { fetchManifest } from './manifest';
 import { oauth2Support, sameBase } from './probe';
 import { serviceAccountVersionOutcome } from './service-account-check';
@@ -60,9 +61,13 @@ export interface ConnectionTesterDeps {
   /** `applinks_connection_tests_total{result, code}`. */
   counter: Counter<'result' | 'code'>;
   timeouts?: Partial<TestTimeouts>;
-  /** Told of every result (forecasts read the certificate's expiry from it); it handles its own failures. */
-  observer?: CheckObserver;
+  /** Told of every result, scheduled or manual; one that throws is reported to `onObserverError`. */
+  observers?: readonly CheckObserver[];
+  onObserverError?: (error: unknown, linkId: string) => void;
 }
+
+/** `manual`: a person asked (every stage, as is). `scheduled`: no request to the token endpoint while a usable token is held. */
+export type TestMode = 'manual' | 'scheduled';
 
 interface Outcome {
   status: DiagnosticStatus;
@@ -77,8 +82,6 @@ const pass = (message: string): Outcome => ({ status: 'pass', code: 'OK', messag
 const notApplicable = (message: string): Outcome => ({ status: 'skip', code: 'OK', message });
 const fail = (code: DiagnosticCode, message: string, hint?: string): Outcome => ({ status: 'fail', code, message, ...(hint === undefined ? {} : { hint }) });
 const warn = (code: DiagnosticCode, message: string): Outcome => ({ status: 'warn', code, message });
-
-class StageTimeout extends Error {}
 
 /**
  * Test connection (DESIGN section 4): the stages url, dns, tcp, tls, manifest, version, clock,
@@ -95,12 +98,22 @@ export class ConnectionTester {
   }
 
   async test(link: LinkRecord, testedBy: string | null): Promise<TestConnectionResult> {
-    const result = await this.run(link);
-    const firstFailure = result.stages.find((s) => s.status === 'fail');
-    this.deps.counter.inc({ result: result.ok ? 'ok' : 'failed', code: firstFailure?.code ?? 'OK' });
+    const result = await this.run(link, 'manual');
     const stored: StoredTest = { result, testedBy };
     await this.deps.store.settings.set(lastTestKey(link.id), stored);
-    await this.deps.observer?.observed(link.id, result, new Date(result.testedAt));
+    return this.observed(link, result);
+  }
+
+  /** A scheduled check: the same stages and codes, and no side effect at the remote on the happy path. */
+  async check(link: LinkRecord): Promise<TestConnectionResult> {
+    return this.observed(link, await this.run(link, 'scheduled'));
+  }
+
+  private async observed(link: LinkRecord, result: TestConnectionResult): Promise<TestConnectionResult> {
+    const firstFailure = result.stages.find((s) => s.status === 'fail');
+    this.deps.counter.inc({ result: result.ok ? 'ok' : 'failed', code: firstFailure?.code ?? 'OK' });
+    const at = new Date(result.testedAt);
+    await Promise.all((this.deps.observers ?? []).map((o) => o.observed(link.id, result, at).catch((error: unknown) => this.deps.onObserverError?.(error, link.id))));
     return result;
   }
 
@@ -111,7 +124,7 @@ export class ConnectionTester {
     return parsed.success ? { result: parsed.data, testedBy: typeof stored.testedBy === 'string' ? stored.testedBy : null } : undefined;
   }
 
-  private async run(link: LinkRecord): Promise<TestConnectionResult> {
+  private async run(link: LinkRecord, mode: TestMode): Promise<TestConnectionResult> {
     const testedAt = this.deps.now().toISOString();
     const deadline = Date.now() + this.timeouts.totalMs;
     const stages: DiagnosticResult[] = [];
@@ -219,7 +232,11 @@ export class ConnectionTester {
       if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) return warn('CLOCK_SKEW', `The remote's clock is ${seconds} s ${direction} the connector's.`);
       return pass(`The clocks agree within ${Math.max(seconds, 1)} s.`);
     });
-    await stage('credentials', async () => this.checkCredentials(link));
+    await stage('credentials', async () =>
+      // A held, unexpired token stands for the client ID and secret: asking the token endpoint
+      // every interval would be a side effect (and, on some remotes, an audit entry) per check.
+      mode === 'scheduled' && (await this.holdsUsableToken(link)) ? notApplicable('Not asked on a scheduled check: the link holds a valid token.') : this.checkCredentials(link),
+    );
     await stage('token', async () => {
       if (link.authKind === 'none') return notApplicable('The link has no authentication.');
       if (link.authKind === 'oauth2-impersonation') return notApplicable('Tokens are per user on this link; each user authorizes for themselves.');
@@ -253,6 +270,11 @@ export class ConnectionTester {
     });
 
     return { ok: stages.every((s) => s.status !== 'fail'), testedAt, stages };
+  }
+
+  private async holdsUsableToken(link: LinkRecord): Promise<boolean> {
+    const held = link.authKind === 'oauth2' ? await this.deps.store.tokens.get(link.id, '') : undefined;
+    return held !== undefined && held.record.state === 'valid' && Date.parse(held.record.expiresAt) > this.deps.now().getTime();
   }
 
   /**
@@ -336,13 +358,4 @@ function failureFor(error: unknown): Outcome {
     }
   }
   throw error;
-}
-
-async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StageTimeout()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

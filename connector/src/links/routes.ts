@@ -3,6 +3,7 @@ import {
   CONNECTOR_PATHS,
   CredentialSummariesInputSchema,
   CredentialSummariesSchema,
+  INCLUDE_HEALTH_HEADER,
   CreateLinkInputSchema,
   LinkListSchema,
   LinkViewSchema,
@@ -14,9 +15,11 @@ import { HttpError } from '../http/errors';
 import type { LinkService } from './service';
 import { credentialSummary } from './credential-summary';
 import { toLinkViews } from './view';
+import { healthSummaries } from '../monitoring/health-view';
+import type { ForecastSource } from '../monitoring/seams';
 
 
-export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: string; now: () => Date }): AnyRouteSpec[] {
+export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: string; now: () => Date; forecasts?: ForecastSource | undefined }): AnyRouteSpec[] {
   const view = async (record: LinkRecord) => (await toLinkViews([record], deps))[0]!;
   return [
     defineRoute({
@@ -57,11 +60,14 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
       auth: ['operator', 'forge'],
       body: CredentialSummariesInputSchema,
       response: { status: 200, schema: CredentialSummariesSchema, description: 'One summary per link the connector holds' },
-      handler: async ({ body }) => {
+      handler: async ({ body, request }) => {
         const ids = [...new Set(body.ids)];
         const [tallies, existing] = await Promise.all([deps.store.tokens.tally(ids), deps.store.links.exist(ids)]);
         const now = deps.now();
-        return { items: ids.filter((id) => existing.has(id)).map((id) => ({ id, credential: credentialSummary(tallies.get(id), now) })) };
+        const known = ids.filter((id) => existing.has(id));
+        // Asked for by the Forge list, whose one call per page then carries the health badges too.
+        const health = request.headers[INCLUDE_HEALTH_HEADER] === '1' ? await healthSummaries(deps, known) : undefined;
+        return { items: known.map((id) => ({ id, credential: credentialSummary(tallies.get(id), now), ...(health === undefined ? {} : { health: health.get(id)! }) })) };
       },
     }),
     defineRoute({
@@ -83,7 +89,12 @@ export function linkRoutes(deps: { links: LinkService; store: Store; publicUrl: 
       params: LinkParamsSchema,
       body: UpdateLinkInputSchema,
       response: { status: 200, schema: LinkViewSchema, description: 'The link after the change' },
-      handler: async ({ params, body }) => view(await deps.links.update(params.id, body)),
+      handler: async ({ params, body }) => {
+        const updated = await deps.links.update(params.id, body);
+        // A new check interval counts from now, not from the check the old one scheduled.
+        if (body.checkIntervalMinutes != null) await deps.store.health.reschedule(params.id, deps.now().toISOString());
+        return view(updated);
+      },
     }),
     defineRoute({
       method: 'DELETE',

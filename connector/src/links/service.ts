@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
+  CHECK_INTERVAL_MINUTES,
   REMOTE_PRESETS,
   expandEndpoint,
   linkRuleViolations,
@@ -68,6 +69,7 @@ export class LinkService {
         authorizeParams: o.authorizeParams ?? null,
         workspace: o.workspace ?? null,
       },
+      checkIntervalMinutes: input.checkIntervalMinutes === undefined ? CHECK_INTERVAL_MINUTES.default : input.checkIntervalMinutes,
       createdAt: now,
       updatedAt: now,
       version: 1,
@@ -162,6 +164,7 @@ export class LinkService {
       applicationUrl: base,
       displayUrl: patch.displayUrl === undefined ? current.displayUrl : patch.displayUrl === null ? null : normalizeBase(patch.displayUrl),
       authKind: patch.authKind ?? current.authKind,
+      checkIntervalMinutes: patch.checkIntervalMinutes === undefined ? current.checkIntervalMinutes : patch.checkIntervalMinutes,
       outgoing: {
         ...current.outgoing,
         clientId: o.clientId === undefined ? current.outgoing.clientId : o.clientId,

@@ -1,4 +1,4 @@
-import { effectiveProviderSettings, type CredentialSummary, type LinkView } from '../../../contract';
+import { CHECK_INTERVAL_MINUTES, effectiveProviderSettings, type CredentialSummary, type LinkView } from '../../../contract';
 import { redirectUriOf } from '../config';
 import type { LinkRecord, Store } from '../storage/store';
 import { credentialSummary } from './credential-summary';
@@ -32,6 +32,7 @@ export function toLinkView(record: LinkRecord, publicUrl: string, credential: Cr
       redirectUri: redirectUriOf({ publicUrl }),
     },
     credential,
+    checkIntervalMinutes: record.checkIntervalMinutes === undefined ? CHECK_INTERVAL_MINUTES.default : record.checkIntervalMinutes,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     version: record.version,

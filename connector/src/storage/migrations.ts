@@ -19,6 +19,8 @@
  * - `auth_states` (0003): pending authorization requests; the PKCE verifier is a secret under
  *   `authStateOwnerId(id)`.
  * - `consumers` (0004): DC-side programs, with only the hash of their API key.
+ * - `link_checks`, `link_health_hours`, `link_health_failures`, `link_transitions` (0010):
+ *   scheduled checks and health history (`health-migrations.ts`, `health-store.ts`).
  *
  * `tokens` and `auth_states` reference `links` with ON DELETE CASCADE. The adapters delete a link's
  * rows (and their secrets, which no foreign key can reach) themselves; the cascade is the backstop,
@@ -40,6 +42,8 @@
 import { KEEP_DOCUMENT_FIELDS_SQL } from './postgres/keep-document-fields';
 
 import { ALERTS_POSTGRES_MIGRATIONS, ALERTS_SQLITE_MIGRATIONS } from './migrations-alerts';
+
+import { POSTGRES_LINK_HEALTH, SQLITE_LINK_HEALTH } from './health-migrations';
 
 export interface Migration {
   /** Sortable and unique; recorded in `schema_migrations`. */
@@ -148,6 +152,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   ...ALERTS_SQLITE_MIGRATIONS,
+  SQLITE_LINK_HEALTH,
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -239,6 +244,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   // After release 0.1.0: an older replica's link update keeps the fields it does not know.
   { id: '0006_links_keep_document_fields', sql: KEEP_DOCUMENT_FIELDS_SQL },
   ...ALERTS_POSTGRES_MIGRATIONS,
+  POSTGRES_LINK_HEALTH,
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */

@@ -8,6 +8,7 @@
  */
 import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
 import type { MonitoringStore, WebhookStore } from './alerts-store';
+import type { HealthStore } from './health-store';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
@@ -43,6 +44,8 @@ export interface LinkRecord {
     /** Bitbucket Cloud's workspace ID; null (or absent, in records built before it) for other kinds. */
     workspace?: string | null;
   };
+  /** Minutes between scheduled checks, null for none; absent in records made before it (the default, 15). */
+  checkIntervalMinutes?: number | null;
   createdAt: string;
   updatedAt: string;
   /** Bumped on every update; updates name the version they read (optimistic concurrency). */
@@ -104,9 +107,10 @@ export interface LinkStore {
   /**
    * Sets the runtime status (connected, failing, needs re-authorization) and its reason, bumping
    * `version` and `updatedAt`, in one atomic read-modify-write that no configuration edit can
-   * interleave with. Returns false (and writes nothing) when the link is gone or already says so.
+   * interleave with. Returns false (and writes nothing) when the link is gone or already says so,
+   * or when `from` is given and the current status is not in it (checks change only their own).
    */
-  setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string): Promise<boolean>;
+  setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string, options?: { from?: readonly LinkStatus[] }): Promise<boolean>;
 }
 
 /** The field under which a link's client secret is sealed in `secrets` (owner: the link id). */
@@ -329,6 +333,7 @@ export interface Store {
   readonly monitoring: MonitoringStore;
   /** Alert webhooks: endpoints and the persisted delivery queue. */
   readonly webhooks: WebhookStore;
+  readonly health: HealthStore;
   /** Applies pending migrations; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -42,6 +42,7 @@ export function link(id: string, createdAt = at(0), changes: Partial<LinkRecord>
       pkce: null,
       authorizeParams: null,
     },
+    checkIntervalMinutes: 15,
     createdAt,
     updatedAt: createdAt,
     version: 1,

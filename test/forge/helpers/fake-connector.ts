@@ -127,6 +127,7 @@ export class FakeConnector {
       status: 'needs-configuration',
       statusReason: null,
       credential: NO_CREDENTIAL,
+      checkIntervalMinutes: input.checkIntervalMinutes === undefined ? 15 : input.checkIntervalMinutes,
       outgoing: {
         clientId: input.outgoing?.clientId ?? null,
         hasClientSecret: secret !== undefined,

@@ -13,6 +13,7 @@ import { postgresAuthStates } from './auth-states';
 import { ChangeFeed } from './change-feed';
 import { openPostgres, type PostgresStoreOptions } from './connection';
 import { postgresConsumers } from './consumers';
+import { postgresHealth } from './health';
 import { postgresLinks } from './links';
 import { postgresSecrets } from './secrets';
 import { postgresSettings } from './settings';
@@ -50,6 +51,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     consumers: postgresConsumers(c),
     monitoring: postgresMonitoring(c),
     webhooks: postgresWebhooks(c),
+    health: postgresHealth(c),
 
     async migrate() {
       await c.transaction({}, async (q) => {

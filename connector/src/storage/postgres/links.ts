@@ -65,13 +65,14 @@ export function postgresLinks(c: PostgresConnection, listeners: ChangeListeners,
       });
     },
 
-    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string) {
+    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string, options?: { from?: readonly LinkStatus[] }) {
       return transaction({}, async (q) => {
         // NO KEY UPDATE: a token save in flight holds KEY SHARE on this row, and must not be waited for.
         const { rows } = await q(`SELECT ${LINK_COLUMNS} FROM links WHERE id = $1 FOR NO KEY UPDATE`, [id]);
         if (rows[0] === undefined) return false;
         const current = linkFromRow(rows[0]);
         if (current.status === status && current.statusReason === reason) return false;
+        if (options?.from !== undefined && !options.from.includes(current.status)) return false;
         const r = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
         await q('UPDATE links SET updated_at = $1, version = $2, document = $3::jsonb WHERE id = $4', [r.updatedAt, r.version, r.document, id]);
         return true;

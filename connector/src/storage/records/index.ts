@@ -10,3 +10,4 @@ export * from './tokens';
 export * from './auth-states';
 export * from './consumers';
 export * from './alerts';
+export * from './health';

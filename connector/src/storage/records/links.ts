@@ -4,7 +4,7 @@
  * opaque cursor of the link list.
  */
 import { z } from 'zod';
-import { AuthKindSchema, ClientAuthSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
+import { AuthKindSchema, CHECK_INTERVAL_MINUTES, CheckIntervalSchema, ClientAuthSchema, LinkStatusSchema, RemoteKindSchema } from '../../../../contract';
 import { StoreError, type LinkRecord, type Page } from '../store';
 import { checkRecord, IdSchema, JsonTextSchema, NullableString, parseRow, TimestampSchema, VersionSchema } from './common';
 
@@ -37,6 +37,8 @@ export const LinkDocumentSchema = z.object({
     // Bitbucket Cloud's workspace; null for other kinds and in documents written before it.
     workspace: NullableString.default(null),
   }),
+  // Added with scheduled checks: documents written before it get the default interval.
+  checkIntervalMinutes: CheckIntervalSchema.default(CHECK_INTERVAL_MINUTES.default),
 });
 export type LinkDocument = z.infer<typeof LinkDocumentSchema>;
 

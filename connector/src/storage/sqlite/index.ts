@@ -9,6 +9,7 @@ import { sqliteMonitoring, sqliteWebhooks } from './alerts';
 import { sqliteAuthStates } from './auth-states';
 import { openSqlite, type SqliteStoreOptions } from './connection';
 import { sqliteConsumers } from './consumers';
+import { sqliteHealth } from './health';
 import { sqliteLinks } from './links';
 import { sqliteSecrets } from './secrets';
 import { sqliteSettings } from './settings';
@@ -31,6 +32,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     consumers: sqliteConsumers(c),
     monitoring: sqliteMonitoring(c),
     webhooks: sqliteWebhooks(c),
+    health: sqliteHealth(c),
 
     async migrate() {
       c.writeTransaction({}, () => {

@@ -57,12 +57,13 @@ export function sqliteLinks(c: SqliteConnection, listeners: ChangeListeners): Li
       });
     },
 
-    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string) {
+    async setStatus(id: string, status: LinkStatus, reason: string | null, updatedAt: string, options?: { from?: readonly LinkStatus[] }) {
       return c.writeTransaction({}, () => {
         const row = c.sql(`SELECT ${LINK_COLUMNS} FROM links WHERE id = ?`).get(id);
         if (row === undefined) return false;
         const current = linkFromRow(row);
         if (current.status === status && current.statusReason === reason) return false;
+        if (options?.from !== undefined && !options.from.includes(current.status)) return false;
         const columns = toLinkColumns({ ...current, status, statusReason: reason, updatedAt, version: current.version + 1 });
         c.sql('UPDATE links SET updated_at = ?, version = ?, document = ? WHERE id = ?').run(columns.updatedAt, columns.version, columns.document, id);
         return true;

@@ -5,6 +5,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { formatTime } from '../format';
 import { useLoad } from '../hooks/useLoad';
 import { CredentialState } from '../link/CredentialState';
+import { BreaksInBanner, HealthBadge } from '../link/HealthBadge';
 import { KindIcon } from '../link/KindIcon';
 import { StatusLozenge } from '../link/StatusLozenge';
 import { AUTH_LABELS } from '../link/labels';
@@ -39,6 +40,7 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
           Statuses are what this site last knew and token expiry is unknown. Check the connector on the Connector tab.
         </Banner>
       )}
+      {data?.items.map((link) => link.health?.breaksIn != null && <BreaksInBanner key={`b${link.id}`} breaksIn={link.health.breaksIn} linkName={link.name} />)}
       {data !== undefined && data.items.length === 0 && (
         <div className="empty">
           <h2>No application links yet</h2>
@@ -63,6 +65,7 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
               <th scope="col">Application URL</th>
               <th scope="col">Authentication</th>
               <th scope="col">Status</th>
+              <th scope="col">Health</th>
               <th scope="col">Token expiry</th>
               <th scope="col">Last test</th>
             </tr>
@@ -82,6 +85,9 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
                 <td>{link.authKind === undefined ? '—' : AUTH_LABELS[link.authKind]}</td>
                 <td>
                   <StatusLozenge status={link.status} />
+                </td>
+                <td>
+                  <HealthBadge health={link.health} />
                 </td>
                 <td>
                   <CredentialState

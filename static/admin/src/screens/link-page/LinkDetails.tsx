@@ -14,6 +14,7 @@ import { ServiceAccountPanel } from './ServiceAccountPanel';
 import { CredentialExchange } from './CredentialExchange';
 import { DeleteLinkDialog } from './DeleteLinkDialog';
 import { EditLinkDialog } from './EditLinkDialog';
+import { HealthPanel } from './HealthPanel';
 import { LinkOverview } from './LinkOverview';
 import { ProviderPanel, hasProviderSettings } from './ProviderPanel';
 import { RelocateLinkDialog } from './RelocateLinkDialog';
@@ -66,6 +67,9 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
 
       {link.remoteKind === 'bitbucket-cloud' && <BitbucketCloudPanel link={link} onLink={onLink} navigate={navigate} />}
       {link.outgoing.grantType === 'client_credentials' && SERVICE_ACCOUNTS[link.remoteKind] !== undefined && <ServiceAccountPanel link={link} onLink={onLink} />}
+      <h2>Health</h2>
+      <HealthPanel link={link} />
+
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
       {hasProviderSettings(link) && <ProviderPanel link={link} onLink={onLink} />}
 
