@@ -6,23 +6,21 @@ import {
   TestConnectionResultSchema,
   expandEndpoint,
   kindForManifestTypeId,
-  type DiagnosticCode,
   type DiagnosticResult,
   type DiagnosticStage,
-  type DiagnosticStatus,
   type RemoteKind,
   type RemoteManifest,
   type TestConnectionResult,
 } from '../../../contract';
-import { CredentialError } from '../credentials/errors';
 import type { CredentialService } from '../credentials/service';
 import { redirectUriOf } from '../config';
-import { OutboundError, type ResolvedAddress, type SafeHttp } from '../outbound/safe-http';
+import type { ResolvedAddress, SafeHttp } from '../outbound/safe-http';
 import type { CheckObserver } from '../monitoring/seams';
 import type { LinkRecord, Store } from '../storage/store';
 import { OAuthError } from '../oauth';
 import { checkBitbucketCloud } from './bitbucket-cloud-check';
 import { bounded, StageTimeout } from './bounded';
+import { fail, failureFor, notApplicable, pass, scopeFrom, warn, type Outcome } from './stage-outcome';
 import { fetchManifest } from './manifest';
 import { oauth2Support, sameBase } from './probe';
 import { serviceAccountVersionOutcome } from './service-account-check';
@@ -68,20 +66,6 @@ export interface ConnectionTesterDeps {
 
 /** `manual`: a person asked (every stage, as is). `scheduled`: no request to the token endpoint while a usable token is held. */
 export type TestMode = 'manual' | 'scheduled';
-
-interface Outcome {
-  status: DiagnosticStatus;
-  code: DiagnosticCode;
-  message: string;
-  hint?: string;
-  /** The tls stage: the certificate's expiry (ISO 8601). */
-  certificateValidTo?: string;
-}
-
-const pass = (message: string): Outcome => ({ status: 'pass', code: 'OK', message });
-const notApplicable = (message: string): Outcome => ({ status: 'skip', code: 'OK', message });
-const fail = (code: DiagnosticCode, message: string, hint?: string): Outcome => ({ status: 'fail', code, message, ...(hint === undefined ? {} : { hint }) });
-const warn = (code: DiagnosticCode, message: string): Outcome => ({ status: 'warn', code, message });
 
 /**
  * Test connection (DESIGN section 4): the stages url, dns, tcp, tls, manifest, version, clock,
@@ -325,37 +309,4 @@ export class ConnectionTester {
     }
     return pass('The remote knows the client ID and accepts the secret.');
   }
-}
-
-function scopeFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header.join(', ') : (header ?? '');
-  const scope = /scope="([^"]*)"/.exec(value)?.[1];
-  return scope === undefined ? ': the token lacks a scope this call needs' : `: the call needs the scope ${scope}`;
-}
-
-/** The outcome for an error thrown inside a stage. */
-function failureFor(error: unknown): Outcome {
-  if (error instanceof OutboundError) {
-    const code: DiagnosticCode = error.code === 'RESPONSE_TOO_LARGE' || error.code === 'HTTP_FAILED' ? 'API_ERROR' : error.code;
-    return fail(code, error.message);
-  }
-  if (error instanceof OAuthError) {
-    const code: DiagnosticCode =
-      error.code === 'AUTHORIZATION_DENIED' || error.code === 'STATE_MISMATCH' || error.code === 'CALLBACK_INVALID' ? 'TOKEN_ENDPOINT_ERROR' : error.code;
-    return fail(code, error.message);
-  }
-  if (error instanceof CredentialError) {
-    switch (error.code) {
-      case 'NOT_CONFIGURED':
-      case 'SECRET_ORIGIN_MISMATCH':
-        return fail('CREDENTIALS_MISSING', error.message);
-      case 'NOT_AUTHORIZED':
-        return fail('NEEDS_AUTHORIZATION', error.message);
-      case 'NEEDS_REAUTHORIZATION':
-        return fail('INVALID_GRANT', 'The remote refused the refresh token (invalid_grant).');
-      default:
-        return fail('TOKEN_ENDPOINT_ERROR', error.message);
-    }
-  }
-  throw error;
 }
