@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'incoming.updated',
   'incoming.revoked',
   'connector.paired',
+  'user.disconnected',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

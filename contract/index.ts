@@ -18,3 +18,4 @@ export * from './admin-views';
 export * from './resolvers';
 export * from './secret-fingerprint';
 export * from './health';
+export * from './user-connections';

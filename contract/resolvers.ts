@@ -8,6 +8,7 @@ import { ForgePairInputSchema } from './forge-channel';
 import { IncomingClientIdSchema, IncomingClientListSchema, IncomingCredentialsInputSchema, IssuedIncomingCredentialsSchema } from './incoming';
 import { CreateLinkInputSchema, HttpUrlSchema, LinkIdSchema, UpdateLinkInputSchema } from './links';
 import { ProbeInputSchema, ProbeResultSchema } from './probe';
+import { DisconnectLinkUserPayloadSchema, DisconnectResultSchema, LinkUserPageSchema, ListLinkUsersPayloadSchema, USER_RESOLVERS, type UserResolverKey } from './user-connections';
 
 /**
  * The wire between the admin page and the resolver function: every key, the payload it takes and
@@ -33,6 +34,8 @@ export const RESOLVER_KEYS = [
   'getConnectorStatus',
   'pairConnector',
   'listAuditLog',
+  'listLinkUsers',
+  'disconnectLinkUser',
 ] as const;
 export type ResolverKey = (typeof RESOLVER_KEYS)[number];
 
@@ -103,6 +106,8 @@ export const RESOLVERS = {
   getConnectorStatus: { payload: GetConnectorStatusPayloadSchema, result: ConnectorStatusViewSchema },
   pairConnector: { payload: PairConnectorPayloadSchema, result: ConnectorStatusViewSchema },
   listAuditLog: { payload: ListAuditLogPayloadSchema, result: AuditPageSchema },
+  listLinkUsers: { payload: ListLinkUsersPayloadSchema, result: LinkUserPageSchema },
+  disconnectLinkUser: { payload: DisconnectLinkUserPayloadSchema, result: DisconnectResultSchema },
 } as const satisfies Record<ResolverKey, { payload: z.ZodType; result: z.ZodType }>;
 
 export type ResolverPayload<K extends ResolverKey> = z.input<(typeof RESOLVERS)[K]['payload']>;
@@ -115,3 +120,9 @@ export type ResolverResult<K extends ResolverKey> = z.output<(typeof RESOLVERS)[
 export function isResolverKey(key: unknown): key is ResolverKey {
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(RESOLVERS, key);
 }
+
+/** Every resolver, the admin page's and the users' page's (`user-connections.ts`), by key. */
+export const ALL_RESOLVERS = { ...RESOLVERS, ...USER_RESOLVERS };
+export type AnyResolverKey = ResolverKey | UserResolverKey;
+export type AnyResolverPayload<K extends AnyResolverKey> = z.input<(typeof ALL_RESOLVERS)[K]['payload']>;
+export type AnyResolverResult<K extends AnyResolverKey> = z.output<(typeof ALL_RESOLVERS)[K]['result']>;

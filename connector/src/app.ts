@@ -11,8 +11,9 @@ import { registerRoute, type AnyRouteSpec } from './http/route';
 import { consumerAuthenticator, consumerRoutes } from './consumers/routes';
 import { ConsumerService } from './consumers/service';
 import { createCredentialMetrics } from './credentials/metrics';
-import { credentialRoutes, registerCallbackRoute } from './credentials/routes';
+import { credentialRoutes, registerCallbackRoute, userConnectionRoutes } from './credentials/routes';
 import { CredentialService } from './credentials/service';
+import { remoteIdentityReader } from './credentials/remote-identity';
 import { createDiscoveryMetrics } from './discovery/metrics';
 import { discoveryRoutes } from './discovery/routes';
 import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await bindLegacySecrets({ store: deps.store, vault: deps.vault });
   const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now });
+  const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
@@ -109,9 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
+    identify: remoteIdentityReader({ http: outbound, logger: deps.logger }),
     ...deps.credentials,
   });
-  const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const tester = new ConnectionTester({
     http: outbound,
     store: deps.store,
@@ -137,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...healthRoutes({ store: deps.store }),
     ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow }),
     ...credentialRoutes({ credentials }),
+    ...userConnectionRoutes({ users: credentials.users }),
     ...consumerRoutes({ consumers }),
     ...discoveryRoutes({ http: outbound, links, tester, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, probeTimeouts: deps.discovery?.probeTimeouts }),
     ...(deps.extraRoutes ?? []),

@@ -1,6 +1,7 @@
 import type { AdminCheck } from '../permissions/jira-admin-check';
 import type { ConnectorClient } from '../connector-client/connector-client';
 import { ConnectorStatusService } from '../connector-client/connector-status';
+import { ConnectionService } from '../connections/connection-service';
 import { IncomingClients } from '../incoming/incoming-clients';
 import { TokenService } from '../incoming/token-service';
 import { IncomingCredentialService } from '../links/incoming-credentials';
@@ -28,6 +29,7 @@ export interface AppServices {
   audit: AuditLog;
   clients: IncomingClients;
   tokens: TokenService;
+  connections: ConnectionService;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
@@ -58,5 +60,6 @@ export function buildServices(deps: AppDependencies): AppServices {
     audit,
     clients,
     tokens: new TokenService({ store: deps.store, clients, now: deps.now, logger: deps.logger }),
+    connections: new ConnectionService({ links: repository, connector: deps.connector, audit, logger: deps.logger }),
   };
 }

@@ -1,16 +1,17 @@
 import Resolver from '@forge/resolver';
-import { RESOLVER_KEYS, RESOLVERS, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
+import { RESOLVER_KEYS, RESOLVERS, USER_RESOLVER_KEYS, USER_RESOLVERS, isResolverKey, isUserResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
 import { AppError } from '../errors';
 import type { AppDependencies, AppServices } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
 import { failure } from './envelope';
+import { userResolver } from './user-resolver';
 
 /** Every resolver the admin page calls, by key (the keys are in the contract, for the page's bridge module). */
 /** Each key's handler takes its contract payload and answers its contract result: the page parses the answer with the same schema. */
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
 export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
-  const { links, incoming, connectorStatus, audit } = services;
+  const { links, incoming, connectorStatus, audit, connections } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
     getLink: define(RESOLVERS.getLink.payload, (input) => links.get(input.id)),
@@ -30,6 +31,18 @@ export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, se
     getConnectorStatus: define(RESOLVERS.getConnectorStatus.payload, () => connectorStatus.status()),
     pairConnector: define(RESOLVERS.pairConnector.payload, (input, { actor }) => connectorStatus.pair(input.code, actor)),
     listAuditLog: define(RESOLVERS.listAuditLog.payload, (input) => audit.page(input)),
+    listLinkUsers: define(RESOLVERS.listLinkUsers.payload, (input) => connections.users(input)),
+    disconnectLinkUser: define(RESOLVERS.disconnectLinkUser.payload, (input, { actor }) => connections.disconnectUser(input, actor)),
+  };
+}
+
+/** The users' page resolvers: no admin check, and none takes an account id (see `user-resolver.ts`). */
+export function userResolverDefinitions(services: AppServices): Record<(typeof USER_RESOLVER_KEYS)[number], ResolverDefinition> {
+  const { connections } = services;
+  return {
+    listMyConnections: define(USER_RESOLVERS.listMyConnections.payload, () => connections.mine()),
+    connectMyAccount: define(USER_RESOLVERS.connectMyAccount.payload, (input) => connections.connect(input.id)),
+    disconnectMyAccount: define(USER_RESOLVERS.disconnectMyAccount.payload, (input) => connections.disconnect(input.id)),
   };
 }
 
@@ -46,10 +59,12 @@ export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connec
   const definitions = resolverDefinitions(deps, services);
   const resolver = new Resolver();
   for (const key of RESOLVER_KEYS) resolver.define(key, adminResolver(deps, key, definitions[key] as ResolverDefinition));
+  const users = userResolverDefinitions(services);
+  for (const key of USER_RESOLVER_KEYS) resolver.define(key, userResolver(deps, key, users[key]));
   const dispatch = resolver.getDefinitions();
   return async (request, runtime) => {
     const key: unknown = (request as { call?: { functionKey?: unknown } } | undefined)?.call?.functionKey;
-    if (!isResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
+    if (!isResolverKey(key) && !isUserResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
     return dispatch(request, runtime);
   };
 }

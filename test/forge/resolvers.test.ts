@@ -40,6 +40,8 @@ const VALID_PAYLOADS: Record<ResolverKey, unknown> = {
   getConnectorStatus: {},
   pairConnector: { code: 'ABCD-EFGH-JKMN-PQRS' },
   listAuditLog: {},
+  listLinkUsers: { id: SOME_ID },
+  disconnectLinkUser: { id: SOME_ID, subject: '712020:someone-else' },
 };
 
 const OUTGOING_SECRET = 'dc-issued-secret-0123456789abcdefWXYZ';

@@ -87,8 +87,9 @@ export class ConnectionTester {
     this.timeouts = { ...DEFAULT_TEST_TIMEOUTS, ...deps.timeouts };
   }
 
-  async test(link: LinkRecord, testedBy: string | null): Promise<TestConnectionResult> {
-    const result = await this.run(link);
+  /** `asUser`: on a per-user link, the account (the admin's invocation principal) whose own connection the test uses. */
+  async test(link: LinkRecord, testedBy: string | null, asUser?: string): Promise<TestConnectionResult> {
+    const result = await this.run(link, asUser);
     const firstFailure = result.stages.find((s) => s.status === 'fail');
     this.deps.counter.inc({ result: result.ok ? 'ok' : 'failed', code: firstFailure?.code ?? 'OK' });
     const stored: StoredTest = { result, testedBy };
@@ -103,7 +104,7 @@ export class ConnectionTester {
     return parsed.success ? { result: parsed.data, testedBy: typeof stored.testedBy === 'string' ? stored.testedBy : null } : undefined;
   }
 
-  private async run(link: LinkRecord): Promise<TestConnectionResult> {
+  private async run(link: LinkRecord, asUser: string | undefined): Promise<TestConnectionResult> {
     const testedAt = this.deps.now().toISOString();
     const deadline = Date.now() + this.timeouts.totalMs;
     const stages: DiagnosticResult[] = [];
@@ -205,16 +206,20 @@ export class ConnectionTester {
     await stage('credentials', async () => this.checkCredentials(link));
     await stage('token', async () => {
       if (link.authKind === 'none') return notApplicable('The link has no authentication.');
-      if (link.authKind === 'oauth2-impersonation') return notApplicable('Tokens are per user on this link; each user authorizes for themselves.');
+      // Per-user links are tested with the asking administrator's own connection, and say so.
+      const perUser = link.authKind === 'oauth2-impersonation';
+      if (perUser && (asUser === undefined || asUser === '')) return fail('NEEDS_AUTHORIZATION', 'This link acts as each user: run the test from the Jira admin page, where it uses your own connected account.');
+      const subject = perUser ? asUser! : '';
       if (link.outgoing.grantType === 'client_credentials' && (await this.deps.store.tokens.get(link.id, '')) === undefined) {
         await this.deps.credentials.obtainClientCredentials(link.id);
       }
-      const stored = await this.deps.store.tokens.get(link.id, '');
+      const stored = await this.deps.store.tokens.get(link.id, subject);
+      if (stored === undefined && perUser) return fail('NEEDS_AUTHORIZATION', 'You have not connected your own account on this link, so it could not be tested as you: connect it from "Connected accounts" in Jira, then test again.');
       if (stored === undefined) return fail('NEEDS_AUTHORIZATION', 'The link has no token yet.');
-      if (stored.record.state === 'needs-reauthorization') return fail('INVALID_GRANT', 'The remote refused the refresh token (invalid_grant) when it was last used.');
-      const served = await this.deps.credentials.getAccessToken(link.id, '');
+      if (stored.record.state === 'needs-reauthorization') return fail('INVALID_GRANT', `The remote refused ${perUser ? 'your' : 'the'} refresh token (invalid_grant) when it was last used.`);
+      const served = await this.deps.credentials.getAccessToken(link.id, subject);
       accessToken = served.accessToken;
-      return pass(`A token is available until ${served.expiresAt}${served.scopes.length > 0 ? ` with ${served.scopes.join(' ')}` : ''}.`);
+      return pass(`${perUser ? 'Tested as you: your' : 'A'} token is available until ${served.expiresAt}${served.scopes.length > 0 ? ` with ${served.scopes.join(' ')}` : ''}.`);
     });
     await stage('api', async (budget) => {
       const template = preset.endpoints?.api;

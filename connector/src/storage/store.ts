@@ -7,6 +7,9 @@
  * by (ownerId, field) with the data-key version that sealed them; nothing here ever sees plaintext.
  */
 import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
+import type { UserConnectionStore } from './user-connection-store';
+
+export type { UserConnectionRecord, UserConnectionStore, UserConnectionView } from './user-connection-store';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
@@ -309,6 +312,7 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly authStates: AuthStateStore;
   readonly consumers: ConsumerStore;
+  readonly userConnections: UserConnectionStore;
   /** Applies pending migrations; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { App } from './App';
+import { MyConnectionsPage } from './screens/my-connections/MyConnectionsPage';
 
 /**
  * One build serves every Custom UI module of the app; each module key shows its own surface.
@@ -8,6 +9,7 @@ import { App } from './App';
  */
 export const SURFACES: Readonly<Record<string, ComponentType>> = {
   'applinks-admin-page': App,
+  'applinks-connected-accounts': MyConnectionsPage,
 };
 
 /** The surface for a module key; the admin page when the key is unknown (or the context could not be read). */

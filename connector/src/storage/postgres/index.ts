@@ -17,6 +17,7 @@ import { postgresSecrets } from './secrets';
 import { postgresSettings } from './settings';
 import { postgresTokens } from './tokens';
 import { postgresVaultKeys } from './vault-keys';
+import { postgresUserConnections } from './user-connections';
 
 export type { PostgresStoreOptions } from './connection';
 export { advisoryLockKey } from './token-lock';
@@ -47,6 +48,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     tokens: postgresTokens(c, { listeners, feed, origin, lockConnections }),
     authStates: postgresAuthStates(c),
     consumers: postgresConsumers(c),
+    userConnections: postgresUserConnections(c),
 
     async migrate() {
       await c.transaction({}, async (q) => {

@@ -9,3 +9,4 @@ export * from './settings';
 export * from './tokens';
 export * from './auth-states';
 export * from './consumers';
+export * from './user-connections';

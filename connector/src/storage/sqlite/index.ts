@@ -13,6 +13,7 @@ import { sqliteSecrets } from './secrets';
 import { sqliteSettings } from './settings';
 import { sqliteTokens } from './tokens';
 import { sqliteVaultKeys } from './vault-keys';
+import { sqliteUserConnections } from './user-connections';
 
 export type { SqliteStoreOptions } from './connection';
 
@@ -28,6 +29,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     tokens: sqliteTokens(c, listeners),
     authStates: sqliteAuthStates(c),
     consumers: sqliteConsumers(c),
+    userConnections: sqliteUserConnections(c),
 
     async migrate() {
       c.writeTransaction({}, () => {
