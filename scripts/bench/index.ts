@@ -4,13 +4,16 @@
  *   2. A refresh storm: 10,000 links expiring within a minute, 3 replicas on PostgreSQL, a token
  *      endpoint with 20 ms latency.
  *   3. The admin page with 500 links in Chromium: time to the last row, input delay afterwards.
+ *   4. Per-user links: 100,000 users' credentials on one link of one connector (BENCH_USERS).
  * PostgreSQL is the embedded one the tests use (started here, removed afterwards), unless
  * BENCH_DATABASE_URL names a database to use. Sizes can be changed with BENCH_LINKS,
  * BENCH_REPLICAS, BENCH_SECONDS.
  */
+import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchAdminPage } from './admin-page';
+import { benchPerUser } from './per-user';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
 
@@ -39,8 +42,24 @@ async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
+async function perUser(out: (line: string) => void, connections: number, seconds: number): Promise<void> {
+  const users = env('BENCH_USERS', 100_000);
+  const stormUsers = env('BENCH_STORM_USERS', 10_000);
+  out(`\n## per-user links: ${users} users' credentials on one link, one connector (SQLite); token reads by subject at ${connections} connections; ${stormUsers} of them expiring within a minute`);
+  const r = await benchPerUser({ users, stormUsers, connections, durationSeconds: seconds, log: (l) => out(`  ${l}`) });
+  out('| users | seed s | RSS after seed MB | RSS with every token cached MB | heap used MB | reads/s | read p50 ms | read p99 ms | server CPU µs/read | read errors |\n|---|---|---|---|---|---|---|---|---|---|');
+  out(`| ${r.users} | ${r.seedSeconds.toFixed(0)} | ${r.rssAfterSeedMb} | ${r.rssAfterReadsMb} | ${r.heapUsedMb} | ${Math.round(r.read.requestsPerSecond)} | ${r.read.p50} | ${r.read.p99} | ${r.read.cpuMicrosPerRead.toFixed(0)} | ${r.read.errors} |`);
+  out(`admin users list, 50 a page: first page ${r.usersPageMs.first.toFixed(1)} ms, a page 99 % down ${r.usersPageMs.deep.toFixed(1)} ms`);
+  out('| storm refreshes | storm s | connector CPU ms/refresh | duplicates | after expiry | new refresh times spread over s (1,000 users) |\n|---|---|---|---|---|---|');
+  out(`| ${r.storm.refreshed} | ${r.storm.seconds.toFixed(1)} | ${r.storm.cpuMsPerRefresh.toFixed(2)} | ${r.storm.duplicates} | ${r.storm.late} | ${r.storm.spreadSeconds.toFixed(0)} |`);
+  out(`load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+  const verdict = (ok: boolean, by: string) => (ok ? 'met' : `MISSED by ${by}`);
+  out(`targets: RSS under 300 MB (${verdict(r.rssAfterReadsMb < 300, `${r.rssAfterReadsMb - 300} MB`)}), read p99 under 5 ms (${verdict(r.read.p99 < 5, `${r.read.p99 - 5} ms`)}), CPU per refresh under 3 ms (${verdict(r.storm.cpuMsPerRefresh < 3, `${(r.storm.cpuMsPerRefresh - 3).toFixed(2)} ms`)})`);
+}
+
 async function main(): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (process.env.BENCH_ONLY === 'per-user') return perUser(out, env('BENCH_CONNECTIONS', 50), env('BENCH_SECONDS', 10));
   const connections = env('BENCH_CONNECTIONS', 50);
   const seconds = env('BENCH_SECONDS', 10);
   out(`# applinks connector benchmark (node ${process.version}, ${new Date().toISOString()})`);
@@ -69,6 +88,7 @@ async function main(): Promise<void> {
     out(`| ${ui.links} | ${Math.round(ui.onScreenMs)} | ${ui.renderMs} | ${ui.inputDelayMs.toFixed(1)} |`);
     out(`targets: on screen within 15 s (${ui.onScreenMs < 15_000 ? 'met' : 'MISSED'}), input delay under 200 ms (${ui.inputDelayMs < 200 ? 'met' : 'MISSED'})`);
   }
+  await perUser(out, connections, seconds);
 }
 
 main().catch((error: unknown) => {
