@@ -208,6 +208,11 @@ describe.each(['sqlite', 'postgres'] as const)('links API on %s', (dialect) => {
       '/v1/links/{id}/relocate',
       '/v1/links/{id}/test',
       '/v1/links/{id}/token',
+      '/v1/links/{id}/users',
+      '/v1/links/{id}/users/{subject}',
+      '/v1/me/connections',
+      '/v1/me/links/{id}/connect',
+      '/v1/me/links/{id}/connection',
       '/v1/probe',
     ]);
     expect(Object.keys(openapi.paths['/v1/links/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
