@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchAdminPage } from './admin-page';
 import { benchPerUser } from './per-user';
+import { benchUsersPage } from './users-page';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
 
@@ -53,6 +54,11 @@ async function perUser(out: (line: string) => void, connections: number, seconds
   out('| storm refreshes | storm s | connector CPU ms/refresh | duplicates | after expiry | new refresh times spread over s (1,000 users) |\n|---|---|---|---|---|---|');
   out(`| ${r.storm.refreshed} | ${r.storm.seconds.toFixed(1)} | ${r.storm.cpuMsPerRefresh.toFixed(2)} | ${r.storm.duplicates} | ${r.storm.late} | ${r.storm.spreadSeconds.toFixed(0)} |`);
   out(`load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+  const pageBench = await benchUsersPage({ users: env('BENCH_PAGE_USERS', 1_000) });
+  if (pageBench === undefined) out('users page: skipped, /usr/bin/chromium is not installed');
+  else {
+    out(`admin page, Users of a link with ${pageBench.users} users (${pageBench.pages} pages of 50): first page on screen ${Math.round(pageBench.firstPageMs)} ms, slowest Next page ${Math.round(pageBench.slowestNextPageMs)} ms, input delay after ${pageBench.inputDelayMs.toFixed(1)} ms`);
+  }
   const verdict = (ok: boolean, by: string) => (ok ? 'met' : `MISSED by ${by}`);
   out(`targets: RSS under 300 MB (${verdict(r.rssAfterReadsMb < 300, `${r.rssAfterReadsMb - 300} MB`)}), read p99 under 5 ms (${verdict(r.read.p99 < 5, `${r.read.p99 - 5} ms`)}), CPU per refresh under 3 ms (${verdict(r.storm.cpuMsPerRefresh < 3, `${(r.storm.cpuMsPerRefresh - 3).toFixed(2)} ms`)})`);
 }
