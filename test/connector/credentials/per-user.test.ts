@@ -172,7 +172,7 @@ describe('acting as someone else', () => {
 });
 
 describe('administrators', () => {
-  it('list the connected users a page at a time, and disconnect one (revoked at the remote), leaving the others', async () => {
+  it('list the connected users a page at a time (keyset cursor on the account id), with their remote user names', async () => {
     const first = LinkUserPageSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}/users?limit=1`, token: await fit(ACCOUNTS.carol) })).json());
     expect(first.items.map((u) => u.subject)).toEqual([ACCOUNTS.alice]);
     const second = LinkUserPageSchema.parse((await c.request({ method: 'GET', url: `/v1/links/${linkId}/users?limit=1&cursor=${encodeURIComponent(first.nextCursor!)}` })).json());
