@@ -58,6 +58,10 @@ function describe(id: ExchangeStepId, record: LinkRecord): StepText {
         moves: { value: 'redirect URI', from: remote, to: here },
       };
     case 'authorize':
+      if (record.authKind === 'oauth2-impersonation') {
+        // Per-user links: nobody authorizes for everyone; done once a first user has connected.
+        return { title: `Users connect their own ${remote} accounts from Connected accounts (profile menu › Personal settings)`, actor: 'site-admin', mode: 'automatic', moves: null };
+      }
       return { title: `Authorize the link: sign in to ${remote} as the account the link acts as`, actor: 'site-admin', mode: 'automatic', moves: null };
     case 'test-connection':
       return { title: 'Test the connection', actor: 'site-admin', mode: 'automatic', moves: null };
