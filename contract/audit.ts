@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'link.failing',
   'link.recovered',
   'link.needs-reauthorization',
+  'user.disconnected',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -24,6 +24,8 @@ export const API_ERRORS = {
   LINK_NOT_CONFIGURED: { status: 409, message: 'Enter the client ID and secret from the remote\'s incoming link first.' },
   NOT_AUTHORIZED: { status: 409, message: 'The link has no token yet: authorize it first.' },
   NEEDS_REAUTHORIZATION: { status: 409, message: 'The remote refused the refresh token: authorize the link again.' },
+  USER_NOT_CONNECTED: { status: 409, message: 'This user has not connected their account on this link.' },
+  USER_DISCONNECTED: { status: 409, message: 'This user was disconnected from this link: they must connect again.' },
   GRANT_MISMATCH: { status: 409, message: 'This action does not apply to the grant this link uses.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },

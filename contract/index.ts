@@ -24,3 +24,4 @@ export * from './consent';
 export * from './bitbucket-cloud';
 export * from './service-accounts';
 export * from './alerts';
+export * from './user-connections';

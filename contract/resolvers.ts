@@ -9,6 +9,7 @@ import { ForgePairInputSchema } from './forge-channel';
 import { IncomingClientIdSchema, IncomingClientListSchema, IncomingCredentialsInputSchema, IssuedIncomingCredentialsSchema } from './incoming';
 import { CreateLinkInputSchema, HttpUrlSchema, LinkIdSchema, UpdateLinkInputSchema } from './links';
 import { ProbeInputSchema, ProbeResultSchema } from './probe';
+import { DisconnectLinkUserPayloadSchema, DisconnectResultSchema, LinkUserPageSchema, ListLinkUsersPayloadSchema, USER_RESOLVERS, type UserResolverKey } from './user-connections';
 
 /**
  * The wire between the admin page and the resolver function: every key, the payload it takes and
@@ -35,6 +36,8 @@ export const RESOLVER_KEYS = [
   'pairConnector',
   'listAuditLog',
   'getLinkHealth',
+  'listLinkUsers',
+  'disconnectLinkUser',
 ] as const;
 export type ResolverKey = (typeof RESOLVER_KEYS)[number];
 
@@ -108,6 +111,8 @@ export const RESOLVERS = {
   pairConnector: { payload: PairConnectorPayloadSchema, result: ConnectorStatusViewSchema },
   listAuditLog: { payload: ListAuditLogPayloadSchema, result: AuditPageSchema },
   getLinkHealth: { payload: GetLinkHealthPayloadSchema, result: LinkHealthSchema },
+  listLinkUsers: { payload: ListLinkUsersPayloadSchema, result: LinkUserPageSchema },
+  disconnectLinkUser: { payload: DisconnectLinkUserPayloadSchema, result: DisconnectResultSchema },
 } as const satisfies Record<ResolverKey, { payload: z.ZodType; result: z.ZodType }>;
 
 export type ResolverPayload<K extends ResolverKey> = z.input<(typeof RESOLVERS)[K]['payload']>;
@@ -120,3 +125,9 @@ export type ResolverResult<K extends ResolverKey> = z.output<(typeof RESOLVERS)[
 export function isResolverKey(key: unknown): key is ResolverKey {
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(RESOLVERS, key);
 }
+
+/** Every resolver, the admin page's and the users' page's (`user-connections.ts`), by key. */
+export const ALL_RESOLVERS = { ...RESOLVERS, ...USER_RESOLVERS };
+export type AnyResolverKey = ResolverKey | UserResolverKey;
+export type AnyResolverPayload<K extends AnyResolverKey> = z.input<(typeof ALL_RESOLVERS)[K]['payload']>;
+export type AnyResolverResult<K extends AnyResolverKey> = z.output<(typeof ALL_RESOLVERS)[K]['result']>;

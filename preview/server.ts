@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { CONSENT_MODULE_KEY, type ResolverKey, type ResolverResponse } from '../contract';
+import { CONSENT_MODULE_KEY, type AnyResolverKey, type ResolverKey, type ResolverResponse } from '../contract';
 import { loadConfig } from '../connector/src/config';
 import { PairingService } from '../connector/src/forge/pairing';
 import { createLogger } from '../connector/src/observability/logger';
@@ -80,7 +80,7 @@ export interface Preview {
   /** One scan of the connector's scheduled checks, as of `at` (default now). Returns how many it ran. */
   runChecks(at?: Date): Promise<number>;
   /** Calls a resolver as the page would: from the admin page, as the administrator, unless `as` says otherwise. */
-  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown, as?: { user?: string; module?: string }): Promise<ResolverResponse<T>>;
+  invoke<T = unknown>(functionKey: AnyResolverKey, payload?: unknown, as?: { user?: string; module?: string }): Promise<ResolverResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -181,14 +181,14 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const resolver = app.resolver;
     const webTriggers: Record<string, WebTriggerHandler> = app.webTriggers;
     const installContext = `ari:cloud:jira::site/${identity.cloudId}`;
-    const invokeAs = async <T>(user: PreviewUser, surface: PreviewSurface, functionKey: ResolverKey, payload: unknown): Promise<ResolverResponse<T>> =>
+    const invokeAs = async <T>(user: PreviewUser, surface: PreviewSurface, functionKey: AnyResolverKey, payload: unknown): Promise<ResolverResponse<T>> =>
       invokingUser.run(user, async () =>
         (await resolver(
           { call: { functionKey, payload }, context: { extension: { type: surface.extensionType }, moduleKey: surface.moduleKey, cloudId: identity.cloudId, siteUrl: identity.siteUrl } },
           { principal: { accountId: user.accountId }, installContext },
         )) as ResolverResponse<T>,
       );
-    const invoke = async <T>(functionKey: ResolverKey, payload: unknown = {}, as: { user?: string; module?: string } = {}): Promise<ResolverResponse<T>> => {
+    const invoke = async <T>(functionKey: AnyResolverKey, payload: unknown = {}, as: { user?: string; module?: string } = {}): Promise<ResolverResponse<T>> => {
       const user = previewUser(as.user);
       const surface = previewSurface(as.module);
       if (user === undefined || surface === undefined) throw new Error(`The preview has no user ${String(as.user)} or module ${String(as.module)}.`);
@@ -228,7 +228,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         if (refusal !== undefined) return refuse(res, refusal);
         const body = parseJsonBody(await readLimitedBody(req, INVOKE_BODY_LIMIT_BYTES)) as { functionKey?: unknown; payload?: unknown } | null;
         if (typeof body?.functionKey !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'functionKey is required' }));
-        const result = await invokeAs(user, surface, body.functionKey as ResolverKey, body.payload ?? {});
+        const result = await invokeAs(user, surface, body.functionKey as AnyResolverKey, body.payload ?? {});
         return send(res, 200, 'application/json', JSON.stringify(result));
       }
       if (route.startsWith('/x/')) {

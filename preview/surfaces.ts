@@ -16,6 +16,7 @@ export interface PreviewSurface {
 export const PREVIEW_SURFACES: readonly PreviewSurface[] = [
   { moduleKey: 'applinks-admin-page', extensionType: 'jira:adminPage', title: 'OAuth 2.0 application links', place: 'Settings › Apps' },
   { moduleKey: 'applinks-consent', extensionType: 'jira:globalPage', title: 'Approve application access', place: 'Apps' },
+  { moduleKey: 'applinks-connected-accounts', extensionType: 'jira:personalSettingsPage', title: 'Connected accounts', place: 'Profile › Personal settings' },
 ];
 
 /** The surface named by `moduleKey`; the admin page for a missing key, undefined for an unknown one. */

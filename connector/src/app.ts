@@ -13,8 +13,9 @@ import { registerRoute, type AnyRouteSpec } from './http/route';
 import { consumerAuthenticator, consumerRoutes } from './consumers/routes';
 import { ConsumerService } from './consumers/service';
 import { createCredentialMetrics } from './credentials/metrics';
-import { credentialRoutes, registerCallbackRoute } from './credentials/routes';
+import { credentialRoutes, registerCallbackRoute, userConnectionRoutes } from './credentials/routes';
 import { CredentialService } from './credentials/service';
+import { remoteIdentityReader } from './credentials/remote-identity';
 import { createDiscoveryMetrics } from './discovery/metrics';
 import { discoveryRoutes } from './discovery/routes';
 import { ConnectionTester, type TestTimeouts } from './discovery/test-connection';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Client secrets stored before they were bound to their token endpoint's origin get bound once.
   await bindLegacySecrets({ store: deps.store, vault: deps.vault });
   const policy = new UrlPolicy(deps.config.allowedHosts, { localAddresses: deps.localAddresses ?? (() => interfaceAddresses(networkInterfaces())) });
+  const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const credentials = new CredentialService({
     store: deps.store,
     vault: deps.vault,
@@ -122,11 +124,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: createCredentialMetrics(metrics.registry, deps.store),
     agents: createGuardedAgents(policy, deps.discovery?.resolve),
+    identify: remoteIdentityReader({ http: outbound, logger: deps.logger }),
     ...deps.credentials,
     onNeedsReauthorization: (linkId, reason) => monitoring.needsReauthorization(linkId, reason),
   });
   const links = new LinkService({ store: deps.store, vault: deps.vault, policy, now, revocation: credentials });
-  const outbound = new SafeHttp({ policy, resolve: deps.discovery?.resolve, ca: deps.discovery?.ca });
   const alerts = createAlerts({ store: deps.store, vault: deps.vault, http: outbound, logger: deps.logger, now, registry: metrics.registry, options: deps.alerts });
   // Scheduled checks publish their transitions to the alerts' sink, show the alerts' forecasts, and
   // tell the alerts' observer every result (it reads the certificate's expiry); tests may replace each.
@@ -160,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...healthRoutes({ store: deps.store }),
     ...linkRoutes({ links, store: deps.store, publicUrl: deps.config.publicUrl, now: tokenNow, forecasts: monitoringDeps.forecasts }),
     ...credentialRoutes({ credentials }),
+    ...userConnectionRoutes({ users: credentials.users }),
     ...consumerRoutes({ consumers }),
     ...webhookRoutes({ webhooks: alerts.webhooks }),
     ...monitoringRoutes({ links, store: deps.store, forecasts: monitoringDeps.forecasts, now }),

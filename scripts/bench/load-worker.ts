@@ -9,11 +9,20 @@ interface Job {
   connections: number;
   durationSeconds: number;
   headers: Record<string, string>;
+  /** Paths to cycle through (each connection walks the list), instead of the URL's path alone. */
+  paths?: string[];
 }
 
 process.once('message', (job: Job) => {
   autocannon(
-    { url: job.url, connections: job.connections, duration: job.durationSeconds, headers: job.headers, pipelining: 1 },
+    {
+      url: job.url,
+      connections: job.connections,
+      duration: job.durationSeconds,
+      headers: job.headers,
+      pipelining: 1,
+      ...(job.paths === undefined ? {} : { requests: job.paths.map((path) => ({ method: 'GET' as const, path })) }),
+    },
     (error, result) => {
       if (error) {
         process.send?.({ error: String(error) });

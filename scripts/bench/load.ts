@@ -12,7 +12,7 @@ export interface LoadResult {
 }
 
 /** Drives `url` from a separate process for `durationSeconds` with `connections` connections. */
-export function load(url: string, options: { connections: number; durationSeconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export function load(url: string, options: { connections: number; durationSeconds: number; headers?: Record<string, string>; paths?: string[] }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'load-worker.js'), [], { stdio: 'inherit' });
     child.once('message', (message: LoadResult | { error: string }) => {
@@ -21,6 +21,6 @@ export function load(url: string, options: { connections: number; durationSecond
       else resolve(message);
     });
     child.once('error', reject);
-    child.send({ url, connections: options.connections, durationSeconds: options.durationSeconds, headers: options.headers ?? {} });
+    child.send({ url, connections: options.connections, durationSeconds: options.durationSeconds, headers: options.headers ?? {}, ...(options.paths === undefined ? {} : { paths: options.paths }) });
   });
 }

@@ -6,6 +6,7 @@ import type { ConsentPage } from '../incoming/authorize-endpoint';
 import { ConsentService } from '../incoming/consent-service';
 import { GatewayRateLimit } from '../incoming/gateway-rate-limit';
 import { IncomingActivityLog } from '../incoming/incoming-activity';
+import { ConnectionService } from '../connections/connection-service';
 import { IncomingClients } from '../incoming/incoming-clients';
 import type { JiraRequester } from '../incoming/jira-gateway';
 import { TokenService } from '../incoming/token-service';
@@ -50,6 +51,7 @@ export interface AppServices {
   activity: IncomingActivityLog;
   gatewayRateLimit: GatewayRateLimit;
   health: LinkHealthService;
+  connections: ConnectionService;
 }
 
 export function buildServices(deps: AppDependencies): AppServices {
@@ -90,5 +92,6 @@ export function buildServices(deps: AppDependencies): AppServices {
     clients,
     tokens: new TokenService({ store: deps.store, clients, now: deps.now, logger: deps.logger }),
     health: new LinkHealthService({ store: deps.store, connector: deps.connector, audit, logger: deps.logger }),
+    connections: new ConnectionService({ links: repository, connector: deps.connector, audit, logger: deps.logger }),
   };
 }

@@ -28,6 +28,13 @@ import {
   type RelocateLinkInput,
   type TestConnectionResult,
   type UpdateLinkInput,
+  type DisconnectResult,
+  type LinkUserPage,
+  type UserConnection,
+  DisconnectResultSchema,
+  LinkUserPageSchema,
+  MyConnectionsSchema,
+  USER_CONNECTION_ROUTES,
 } from '../../contract';
 import { AppError } from '../errors';
 
@@ -59,6 +66,16 @@ export interface ConnectorClient {
   health(id: string): Promise<LinkHealth>;
   /** Status transitions of every link recorded at or after `since`, oldest first. */
   transitions(since: string): Promise<HealthTransition[]>;
+  /** The invoking user's connections to these links: the connector reads the user from the invocation token. */
+  myConnections(ids: string[]): Promise<UserConnection[]>;
+  /** Starts connecting the invoking user's own account on an impersonating link. */
+  connectMe(id: string): Promise<AuthorizeLinkResult>;
+  /** Ends the invoking user's own connection (revoked at the remote when it can be, then deleted). */
+  disconnectMe(id: string): Promise<DisconnectResult>;
+  /** The users connected to a link, a page at a time (admin resolvers only). */
+  linkUsers(id: string, page: { limit: number; cursor?: string | undefined }): Promise<LinkUserPage>;
+  /** Ends one user's connection (admin resolvers only). */
+  disconnectUser(id: string, subject: string): Promise<DisconnectResult>;
 }
 
 /** One HTTP call to the connector: `invokeRemote('connector', …)` in Forge, anything in tests. */
@@ -134,6 +151,11 @@ export function httpConnectorClient(invoke: RemoteInvoker, options: { timeoutMs?
     status: () => call('GET', CONNECTOR_ROUTES.forgeStatus, undefined, ForgeChannelStatusSchema),
     health: (id) => call('GET', CONNECTOR_ROUTES.health(id), undefined, LinkHealthSchema),
     transitions: async (since) => (await call('GET', `${CONNECTOR_ROUTES.transitions}?since=${encodeURIComponent(since)}&limit=200`, undefined, TransitionListSchema)).items,
+    myConnections: async (ids) => (ids.length === 0 ? [] : (await call('POST', USER_CONNECTION_ROUTES.myConnections, { ids }, MyConnectionsSchema)).items),
+    connectMe: (id) => call('POST', USER_CONNECTION_ROUTES.myConnect(id), {}, AuthorizeLinkResultSchema),
+    disconnectMe: (id) => call('DELETE', USER_CONNECTION_ROUTES.myConnection(id), undefined, DisconnectResultSchema),
+    linkUsers: (id, page) => call('GET', USER_CONNECTION_ROUTES.linkUsers(id, page), undefined, LinkUserPageSchema),
+    disconnectUser: (id, subject) => call('DELETE', USER_CONNECTION_ROUTES.linkUser(id, subject), undefined, DisconnectResultSchema),
   };
 }
 

@@ -62,6 +62,10 @@ function describe(id: ExchangeStepId, record: LinkRecord): StepText {
         moves: { value: 'redirect URI', from: remote, to: here },
       };
     case 'authorize':
+      if (record.authKind === 'oauth2-impersonation') {
+        // Per-user links: nobody authorizes for everyone; done once a first user has connected.
+        return { title: `Users connect their own ${remote} accounts from Connected accounts (profile menu › Personal settings)`, actor: 'site-admin', mode: 'automatic', moves: null };
+      }
       if (record.outgoing.grantType === 'client_credentials') {
         return { title: `Connect: the connector obtains a token from ${remote} with the client ID and secret (client credentials, no sign-in)`, actor: 'site-admin', mode: 'automatic', moves: null };
       }

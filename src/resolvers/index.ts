@@ -1,17 +1,18 @@
 import Resolver from '@forge/resolver';
-import { CONSENT_RESOLVER_KEYS, RESOLVER_KEYS, RESOLVERS, isConsentResolverKey, isResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
+import { CONSENT_RESOLVER_KEYS, RESOLVER_KEYS, RESOLVERS, USER_RESOLVER_KEYS, USER_RESOLVERS, isConsentResolverKey, isResolverKey, isUserResolverKey, type ResolverKey, type ResolverResult } from '../../contract';
 import { AppError } from '../errors';
 import type { AppDependencies, AppServices } from '../app/app-dependencies';
 import { adminResolver, define, type ResolverDefinition } from './admin-resolver';
 import { consentResolvers } from './consent-resolvers';
 import { failure } from './envelope';
+import { userResolver } from './user-resolver';
 
 /** Every resolver the admin page calls, by key (the keys are in the contract, for the page's bridge module). */
 /** Each key's handler takes its contract payload and answers its contract result: the page parses the answer with the same schema. */
 export type ResolverDefinitions = { [K in ResolverKey]: ResolverDefinition<(typeof RESOLVERS)[K]['payload'], ResolverResult<K>> };
 
 export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, services: AppServices): ResolverDefinitions {
-  const { links, incoming, connectorStatus, auditReader, health } = services;
+  const { links, incoming, connectorStatus, auditReader, health, connections } = services;
   return {
     listLinks: define(RESOLVERS.listLinks.payload, (input) => links.list(input)),
     getLink: define(RESOLVERS.getLink.payload, async (input) => {
@@ -39,6 +40,18 @@ export function resolverDefinitions(deps: Pick<AppDependencies, 'connector'>, se
       return auditReader.page(input);
     }),
     getLinkHealth: define(RESOLVERS.getLinkHealth.payload, (input) => health.health(input.id)),
+    listLinkUsers: define(RESOLVERS.listLinkUsers.payload, (input) => connections.users(input)),
+    disconnectLinkUser: define(RESOLVERS.disconnectLinkUser.payload, (input, { actor }) => connections.disconnectUser(input, actor)),
+  };
+}
+
+/** The users' page resolvers: no admin check, and none takes an account id (see `user-resolver.ts`). */
+export function userResolverDefinitions(services: AppServices): Record<(typeof USER_RESOLVER_KEYS)[number], ResolverDefinition> {
+  const { connections } = services;
+  return {
+    listMyConnections: define(USER_RESOLVERS.listMyConnections.payload, () => connections.mine()),
+    connectMyAccount: define(USER_RESOLVERS.connectMyAccount.payload, (input) => connections.connect(input.id)),
+    disconnectMyAccount: define(USER_RESOLVERS.disconnectMyAccount.payload, (input) => connections.disconnect(input.id)),
   };
 }
 
@@ -58,12 +71,15 @@ export function buildResolver(deps: Pick<AppDependencies, 'adminCheck' | 'connec
   // The consent surface's keys: for any signed-in account, without the admin check.
   const consent = consentResolvers(deps, services.consent);
   for (const key of CONSENT_RESOLVER_KEYS) resolver.define(key, consent[key]);
+  // The users' page keys: no admin check, and none takes an account id.
+  const users = userResolverDefinitions(services);
+  for (const key of USER_RESOLVER_KEYS) resolver.define(key, userResolver(deps, key, users[key]));
   const dispatch = resolver.getDefinitions();
   return async (request, runtime) => {
     const key: unknown = (request as { call?: { functionKey?: unknown } } | undefined)?.call?.functionKey;
     const siteUrl: unknown = (request as { context?: { siteUrl?: unknown } } | undefined)?.context?.siteUrl;
     if (typeof siteUrl === 'string') await deps.consentPage?.noteSite?.(siteUrl);
-    if (!isResolverKey(key) && !isConsentResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
+    if (!isResolverKey(key) && !isConsentResolverKey(key) && !isUserResolverKey(key)) return failure(new AppError('UNKNOWN_RESOLVER'), deps.logger, typeof key === 'string' ? key.slice(0, 100) : typeof key);
     return dispatch(request, runtime);
   };
 }

@@ -41,6 +41,8 @@ const VALID_PAYLOADS: Record<ResolverKey, unknown> = {
   pairConnector: { code: 'ABCD-EFGH-JKMN-PQRS' },
   listAuditLog: {},
   getLinkHealth: { id: SOME_ID },
+  listLinkUsers: { id: SOME_ID },
+  disconnectLinkUser: { id: SOME_ID, subject: '712020:someone-else' },
 };
 
 const OUTGOING_SECRET = 'dc-issued-secret-0123456789abcdefWXYZ';

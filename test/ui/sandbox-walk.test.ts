@@ -7,6 +7,7 @@ import { startPreview, type Preview } from '../../preview/server';
 import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
 import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
 import { signInAtSandbox } from '../helpers/sandbox-sign-in';
+import { connectedAccountsWalk } from './connected-accounts-walk';
 
 /**
  * The whole wizard in Chromium against the sandbox Data Center (applinks manifest, OAuth 2.0
@@ -118,5 +119,9 @@ describeUi('the wizard against the sandbox Data Center', () => {
     expect(await row.textContent()).toContain('copy both again');
     await row.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, '23-sandbox-invalid-client.png') });
+  });
+
+  it('three users connect three remote accounts on a per-user link; each token is its own user on the remote; the admin disconnects one', async () => {
+    await connectedAccountsWalk({ preview, dc, context, dataDir });
   });
 });

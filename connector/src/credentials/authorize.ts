@@ -27,6 +27,8 @@ export interface AuthorizationDeps {
   metrics: CredentialMetrics;
   logger: Logger;
   now: () => number;
+  /** After a user's consent on an impersonating link: learn who they are on the remote. */
+  onUserAuthorized?: (link: LinkRecord, subject: string, accessToken: string) => Promise<void>;
 }
 
 /**
@@ -79,6 +81,12 @@ export class Authorization {
       const tokens = await client.exchangeCode({ code, codeVerifier: verifier });
       await this.deps.writer.storeNew(link, record.subject, tokens);
       this.deps.metrics.authorizations.inc({ result: 'connected' });
+      if (record.subject !== '') {
+        await this.deps.onUserAuthorized?.(link, record.subject, tokens.accessToken).catch((error: unknown) => {
+          this.deps.logger.warn({ err: error, linkId: link.id }, 'connected, but the remote user name was not recorded');
+        });
+        return { ok: true, title: 'Connected', message: `Your account is connected to ${link.name}. You can close this window and return to Jira.`, linkId: link.id };
+      }
       return { ok: true, title: 'Connected', message: `${link.name} is authorized. You can close this window and return to the admin page.`, linkId: link.id };
     } catch (error) {
       this.deps.metrics.authorizations.inc({ result: 'failed' });
@@ -99,7 +107,10 @@ export function stateId(state: string): string {
 
 function subjectFor(link: LinkRecord, subject: string | undefined): string {
   if (link.authKind === 'oauth2-impersonation') {
-    if (subject === undefined || subject === '') throw new CredentialError('SUBJECT_REQUIRED', 'This link impersonates users: name the user (subject) to authorize.');
+    // The subject is the Forge invocation token's principal, passed by the user routes only.
+    if (subject === undefined || subject === '') {
+      throw new CredentialError('SUBJECT_REQUIRED', 'This link impersonates users: each user connects their own account from "Connected accounts" in Jira.');
+    }
     return subject;
   }
   if (subject !== undefined && subject !== '') throw new CredentialError('SUBJECT_NOT_ALLOWED', 'This link acts as one pre-configured account: do not name a user.');

@@ -24,10 +24,35 @@ export interface OAuthClientFactoryDeps {
  * authentication and parameters, and its client secret opened from the vault only for this call.
  */
 export class OAuthClientFactory {
+  /**
+   * Clients by link id and version. A per-user link refreshes thousands of users' tokens with one
+   * client; building it (secret decrypt, origin binding check, simple-oauth2's option validation)
+   * was most of a refresh's CPU. Every change to a link bumps its version, so an edited secret,
+   * endpoint or binding is never served from here; the plaintext secret stays in memory as long
+   * as the entry, like the access tokens of the token cache. Bounded; oldest entries go first.
+   */
+  private readonly clients = new Map<string, Promise<OAuthClient>>();
+  private static readonly MAX_CLIENTS = 1_000;
+
   constructor(private readonly deps: OAuthClientFactoryDeps) {}
 
-  /** The OAuth client for a link, with its client secret opened from the vault. */
-  async clientFor(link: LinkRecord, options: { timeoutMs?: number } = {}): Promise<OAuthClient> {
+  /**
+   * The OAuth client for a link, with its client secret opened from the vault (built once per link
+   * version and call limit). `timeoutMs`: this call's own limit, when stricter than the connector's.
+   */
+  clientFor(link: LinkRecord, options: { timeoutMs?: number } = {}): Promise<OAuthClient> {
+    const key = `${link.id}@${link.version}/${options.timeoutMs ?? ''}`;
+    const cached = this.clients.get(key);
+    if (cached !== undefined) return cached;
+    const built = this.build(link, options);
+    if (this.clients.size >= OAuthClientFactory.MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+    this.clients.set(key, built);
+    // A failure is not kept: the next call tries again (the secret may have been entered meanwhile).
+    built.catch(() => this.clients.delete(key));
+    return built;
+  }
+
+  private async build(link: LinkRecord, options: { timeoutMs?: number }): Promise<OAuthClient> {
     if (link.authKind === 'none') throw new CredentialError('NOT_CONFIGURED', 'This link has no authentication (outgoing only).');
     const { clientId, tokenEndpoint, authorizationEndpoint } = link.outgoing;
     const sealed = await this.deps.store.secrets.get(link.id, CLIENT_SECRET_FIELD);

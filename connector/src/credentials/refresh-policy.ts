@@ -14,6 +14,14 @@ export interface RefreshPolicy {
   /** Back-off after a failed refresh: base * 2^(failures-1), capped, with full jitter. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /**
+   * Users' credentials (per-user links) refresh anywhere in a wider window before the usual time:
+   * this fraction of the lifetime, at most `userSpreadMaxMs`. Thousands of users who connected in
+   * the same minute (an announcement, a re-connect after an outage) then do not refresh in the
+   * same minute an hour later, and each refresh draws again, so they stay spread.
+   */
+  userSpreadFraction?: number;
+  userSpreadMaxMs?: number;
 }
 
 export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
@@ -22,6 +30,8 @@ export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
   jitterMs: 60_000,
   backoffBaseMs: 5_000,
   backoffMaxMs: 10 * 60_000,
+  userSpreadFraction: 0.25,
+  userSpreadMaxMs: 15 * 60_000,
 };
 
 export type RefreshDecision =
@@ -71,4 +81,15 @@ export function nextAttemptAfter(failures: number, now: number, policy: RefreshP
   const backoff = now + Math.round(ceiling / 2 + (ceiling / 2) * random());
   const latest = Math.max(now, expiresAt) + Math.round(EXPIRED_RETRY_MS / 2 + (EXPIRED_RETRY_MS / 2) * random());
   return Math.min(backoff, latest);
+}
+
+/**
+ * When a user's freshly obtained token should be refreshed: the usual time (`computeRefreshAt`)
+ * minus a uniform draw over the user spread, never before it was obtained.
+ */
+export function computeUserRefreshAt(obtainedAt: number, expiresAt: number, policy: RefreshPolicy, random: () => number): number {
+  const usual = computeRefreshAt(obtainedAt, expiresAt, policy, random);
+  const lifetime = Math.max(0, expiresAt - obtainedAt);
+  const spread = Math.min(policy.userSpreadMaxMs ?? 0, lifetime * (policy.userSpreadFraction ?? 0));
+  return Math.max(obtainedAt, usual - spread * random());
 }

@@ -14,6 +14,10 @@ import { CredentialRevoker } from './revoke';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './refresh-policy';
 import { TokenServer, type ServedToken } from './serve';
 import { TokenWriter } from './token-writer';
+import { CredentialError } from './errors';
+import type { IdentifyRemoteUser } from './remote-identity';
+import { UserConnections } from './user-connections';
+import { revocationOutcomeOf, type RevokeCredential } from './user-revocation';
 
 export { AUTHORIZATION_TTL_MS, stateId, type CallbackResult } from './authorize';
 export type { RefreshOutcome } from './refresh';
@@ -36,6 +40,10 @@ export interface CredentialServiceDeps {
   agents?: OAuthClientOptions['agents'];
   /** See `RefresherDeps.onNeedsReauthorization`. */
   onNeedsReauthorization?: (linkId: string, reason: string) => Promise<void>;
+  /** Asks the remote who a user's new token belongs to (per-user links); none: the name stays unknown. */
+  identify?: IdentifyRemoteUser;
+  /** Revokes a user's tokens at the remote before a disconnect deletes them. Default: `revokeCredential` (revoke.ts). */
+  revoke?: RevokeCredential;
 }
 
 /**
@@ -52,6 +60,8 @@ export class CredentialService {
   private readonly authorization: Authorization;
   private readonly revoker: CredentialRevoker;
   private readonly unsubscribe: () => void;
+  /** Per-user connections of impersonating links (`user-connections.ts`). */
+  readonly users: UserConnections;
 
   constructor(private readonly deps: CredentialServiceDeps) {
     const now = deps.now ?? Date.now;
@@ -63,8 +73,16 @@ export class CredentialService {
     this.writer = new TokenWriter({ store, vault, cache, policy, now, random });
     this.refresher = new Refresher({ store, vault, clients: this.clients, writer: this.writer, cache, policy, metrics, logger, now, random, onNeedsReauthorization: deps.onNeedsReauthorization });
     this.server = new TokenServer({ store, cache, writer: this.writer, refresher: this.refresher, logger, now });
-    this.authorization = new Authorization({ store, vault, clients: this.clients, writer: this.writer, metrics, logger, now });
     this.revoker = new CredentialRevoker({ store, vault, clients: this.clients, logger });
+    this.authorization = new Authorization({
+      store, vault, clients: this.clients, writer: this.writer, metrics, logger, now,
+      onUserAuthorized: (link, subject, accessToken) => this.users.authorized(link, subject, accessToken),
+    });
+    this.users = new UserConnections({
+      store, cache, authorization: this.authorization, logger, now,
+      identify: deps.identify ?? (async () => null),
+      revoke: deps.revoke ?? (async (linkId, subject) => revocationOutcomeOf(await this.revoker.revokeCredential(linkId, subject))),
+    });
     this.unsubscribe = store.tokens.onChange((linkId, subject) => cache.delete(credentialKey(linkId, subject)));
   }
 
@@ -90,6 +108,34 @@ export class CredentialService {
   /** A valid access token for a consumer (see `serve.ts`). */
   getAccessToken(linkId: string, subject: string): Promise<ServedToken> {
     return this.server.getAccessToken(linkId, subject);
+  }
+
+  /** The link's own token; on an impersonating link, says to name the user instead of "not authorized". */
+  async getLinkAccessToken(linkId: string): Promise<ServedToken> {
+    try {
+      return await this.server.getAccessToken(linkId, '');
+    } catch (error) {
+      if (error instanceof CredentialError && error.code === 'NOT_AUTHORIZED' && (await this.deps.store.links.get(linkId))?.authKind === 'oauth2-impersonation') {
+        throw new CredentialError('SUBJECT_REQUIRED', 'This link impersonates users: name the user with ?subject=<Atlassian account id> or ?remoteUser=<user name on the remote>.');
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * One user's token, by account id or by their name on the remote. When there is none, the error
+   * says why: never connected, disconnected (when, by whom), or must connect again.
+   */
+  async getUserAccessToken(linkId: string, who: { subject?: string | undefined; remoteUser?: string | undefined }): Promise<ServedToken> {
+    const subject = who.subject ?? (await this.users.subjectOfRemoteUser(linkId, who.remoteUser ?? ''));
+    try {
+      return await this.server.getAccessToken(linkId, subject);
+    } catch (error) {
+      if (!(error instanceof CredentialError)) throw error;
+      if (error.code === 'NOT_AUTHORIZED') throw await this.users.explainMissing(linkId, subject);
+      if (error.code === 'NEEDS_REAUTHORIZATION') throw new CredentialError('NEEDS_REAUTHORIZATION', 'The remote refused this user\'s refresh token: they must connect their account again from "Connected accounts" in Jira.');
+      throw error;
+    }
   }
 
   /** Refreshes one credential if it needs it (see `refresh.ts`). */

@@ -3,7 +3,7 @@ import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, tokenOwnerId, type LinkRecord,
 import type { Vault } from '../vault/vault';
 import { cachedToken, credentialKey, type CachedToken, type TokenCache } from './cache';
 import { setLinkStatus } from './link-status';
-import { computeRefreshAt, type RefreshPolicy } from './refresh-policy';
+import { computeRefreshAt, computeUserRefreshAt, type RefreshPolicy } from './refresh-policy';
 
 export interface TokenWriterDeps {
   store: Store;
@@ -44,7 +44,7 @@ export class TokenWriter {
       scopes: tokens.scopes,
       obtainedAt: new Date(now).toISOString(),
       expiresAt: new Date(expiresAt).toISOString(),
-      refreshAt: new Date(computeRefreshAt(now, expiresAt, this.deps.policy, this.deps.random)).toISOString(),
+      refreshAt: new Date((subject === '' ? computeRefreshAt : computeUserRefreshAt)(now, expiresAt, this.deps.policy, this.deps.random)).toISOString(),
       hasRefreshToken: refreshToken !== null,
       state: 'valid',
       failureCount: 0,

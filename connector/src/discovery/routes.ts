@@ -48,7 +48,8 @@ export function discoveryRoutes(deps: {
       auth: ['operator', 'forge'],
       params: LinkParamsSchema,
       response: { status: 200, schema: TestConnectionResultSchema, description: 'The stages, in order' },
-      handler: async ({ params, principal }) => deps.tester.test(await deps.links.get(params.id), principal === null ? null : `${principal.kind}:${principal.id}`),
+      handler: async ({ params, principal }) =>
+        deps.tester.test(await deps.links.get(params.id), principal === null ? null : `${principal.kind}:${principal.id}`, principal?.accountId ?? undefined),
     }),
     defineRoute({
       method: 'GET',

@@ -81,8 +81,9 @@ export class ConnectionTester {
     this.timeouts = { ...DEFAULT_TEST_TIMEOUTS, ...deps.timeouts };
   }
 
-  async test(link: LinkRecord, testedBy: string | null): Promise<TestConnectionResult> {
-    const result = await this.run(link, 'manual');
+  /** `asUser`: on a per-user link, the account (the admin's invocation principal) whose own connection the test uses. */
+  async test(link: LinkRecord, testedBy: string | null, asUser?: string): Promise<TestConnectionResult> {
+    const result = await this.run(link, 'manual', asUser);
     const stored: StoredTest = { result, testedBy };
     await this.deps.store.settings.set(lastTestKey(link.id), stored);
     return this.observed(link, result);
@@ -108,7 +109,7 @@ export class ConnectionTester {
     return parsed.success ? { result: parsed.data, testedBy: typeof stored.testedBy === 'string' ? stored.testedBy : null } : undefined;
   }
 
-  private async run(link: LinkRecord, mode: TestMode): Promise<TestConnectionResult> {
+  private async run(link: LinkRecord, mode: TestMode, asUser?: string): Promise<TestConnectionResult> {
     const testedAt = this.deps.now().toISOString();
     const deadline = Date.now() + this.timeouts.totalMs;
     const stages: DiagnosticResult[] = [];
@@ -216,23 +217,34 @@ export class ConnectionTester {
       if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) return warn('CLOCK_SKEW', `The remote's clock is ${seconds} s ${direction} the connector's.`);
       return pass(`The clocks agree within ${Math.max(seconds, 1)} s.`);
     });
+    // A scheduled check acts as nobody: a per-user link's tokens are each user's, checked as they are used.
+    const perUser = link.authKind === 'oauth2-impersonation';
+    const asNobody = mode === 'scheduled' && perUser;
     await stage('credentials', async () =>
       // A held, unexpired token stands for the client ID and secret: asking the token endpoint
       // every interval would be a side effect (and, on some remotes, an audit entry) per check.
-      mode === 'scheduled' && (await this.holdsUsableToken(link)) ? notApplicable('Not asked on a scheduled check: the link holds a valid token.') : this.checkCredentials(link),
+      asNobody
+        ? notApplicable('Not asked on a scheduled check: this link acts as each user.')
+        : mode === 'scheduled' && (await this.holdsUsableToken(link))
+          ? notApplicable('Not asked on a scheduled check: the link holds a valid token.')
+          : this.checkCredentials(link),
     );
     await stage('token', async () => {
       if (link.authKind === 'none') return notApplicable('The link has no authentication.');
-      if (link.authKind === 'oauth2-impersonation') return notApplicable('Tokens are per user on this link; each user authorizes for themselves.');
+      if (asNobody) return notApplicable("Not asked on a scheduled check: this link acts as each user, and the check does not act as anyone.");
+      // Per-user links are tested with the asking administrator's own connection, and say so.
+      if (perUser && (asUser === undefined || asUser === '')) return fail('NEEDS_AUTHORIZATION', 'This link acts as each user: run the test from the Jira admin page, where it uses your own connected account.');
+      const subject = perUser ? asUser! : '';
       if (link.outgoing.grantType === 'client_credentials' && (await this.deps.store.tokens.get(link.id, '')) === undefined) {
         await this.deps.credentials.obtainClientCredentials(link.id);
       }
-      const stored = await this.deps.store.tokens.get(link.id, '');
+      const stored = await this.deps.store.tokens.get(link.id, subject);
+      if (stored === undefined && perUser) return fail('NEEDS_AUTHORIZATION', 'You have not connected your own account on this link, so it could not be tested as you: connect it from "Connected accounts" in Jira, then test again.');
       if (stored === undefined) return fail('NEEDS_AUTHORIZATION', 'The link has no token yet.');
-      if (stored.record.state === 'needs-reauthorization') return fail('INVALID_GRANT', 'The remote refused the refresh token (invalid_grant) when it was last used.');
-      const served = await this.deps.credentials.getAccessToken(link.id, '');
+      if (stored.record.state === 'needs-reauthorization') return fail('INVALID_GRANT', `The remote refused ${perUser ? 'your' : 'the'} refresh token (invalid_grant) when it was last used.`);
+      const served = await this.deps.credentials.getAccessToken(link.id, subject);
       accessToken = served.accessToken;
-      return pass(`A token is available until ${served.expiresAt}${served.scopes.length > 0 ? ` with ${served.scopes.join(' ')}` : ''}.`);
+      return pass(`${perUser ? 'Tested as you: your' : 'A'} token is available until ${served.expiresAt}${served.scopes.length > 0 ? ` with ${served.scopes.join(' ')}` : ''}.`);
     });
     await stage('api', async (budget) => {
       const template = preset.endpoints?.api;

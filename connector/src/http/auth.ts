@@ -10,6 +10,11 @@ export interface Principal {
   id: string;
   /** For consumers: the links whose tokens it may read. */
   linkIds?: readonly string[];
+  /**
+   * For the Forge channel: the Atlassian account that invoked the app (the verified token's
+   * `principal`), null when Forge named none. The only source of a per-user credential's owner.
+   */
+  accountId?: string | null;
 }
 
 /**

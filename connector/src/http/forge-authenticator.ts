@@ -54,6 +54,6 @@ export function forgeAuthenticator(deps: ForgeAuthenticatorDeps): Authenticator 
       throw new HttpError('FORBIDDEN', 'This connector is paired with another Jira installation.');
     }
     invocations.set(request, invocation);
-    return { kind: 'forge', id: invocation.installationId };
+    return { kind: 'forge', id: invocation.installationId, accountId: invocation.accountId };
   };
 }

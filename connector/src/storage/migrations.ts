@@ -153,6 +153,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   ...ALERTS_SQLITE_MIGRATIONS,
   SQLITE_LINK_HEALTH,
+  {
+    // Per-user links (issue 13): who each user is on the remote, kept beside their account id,
+    // and kept after a disconnect so consumers hear "disconnected" rather than "never connected".
+    id: '0030_user_connections',
+    sql: `
+      CREATE TABLE user_connections (
+        link_id             TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject             TEXT NOT NULL,
+        remote_username     TEXT,
+        remote_display_name TEXT,
+        connected_at        TEXT NOT NULL,
+        disconnected_at     TEXT,
+        disconnected_by     TEXT,
+        PRIMARY KEY (link_id, subject)
+      ) STRICT;
+      CREATE INDEX user_connections_remote_username ON user_connections (link_id, remote_username);
+    `,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -245,6 +263,22 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0006_links_keep_document_fields', sql: KEEP_DOCUMENT_FIELDS_SQL },
   ...ALERTS_POSTGRES_MIGRATIONS,
   POSTGRES_LINK_HEALTH,
+  {
+    id: '0030_user_connections',
+    sql: `
+      CREATE TABLE user_connections (
+        link_id             text COLLATE "C" NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        subject             text COLLATE "C" NOT NULL,
+        remote_username     text COLLATE "C",
+        remote_display_name text,
+        connected_at        text COLLATE "C" NOT NULL,
+        disconnected_at     text COLLATE "C",
+        disconnected_by     text,
+        PRIMARY KEY (link_id, subject)
+      );
+      CREATE INDEX user_connections_remote_username ON user_connections (link_id, remote_username);
+    `,
+  },
 ];
 
 /** The migrations of `all` not yet in `applied`, in order. */

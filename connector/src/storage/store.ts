@@ -9,6 +9,9 @@
 import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
 import type { MonitoringStore, WebhookStore } from './alerts-store';
 import type { HealthStore } from './health-store';
+import type { UserConnectionStore } from './user-connection-store';
+
+export type { UserConnectionRecord, UserConnectionStore, UserConnectionView } from './user-connection-store';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
@@ -334,6 +337,7 @@ export interface Store {
   /** Alert webhooks: endpoints and the persisted delivery queue. */
   readonly webhooks: WebhookStore;
   readonly health: HealthStore;
+  readonly userConnections: UserConnectionStore;
   /** Applies pending migrations; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

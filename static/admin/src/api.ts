@@ -5,18 +5,18 @@
  */
 import { z } from 'zod';
 import {
-  RESOLVERS,
+  ALL_RESOLVERS,
   ResolverFailureSchema,
+  type AnyResolverKey,
+  type AnyResolverPayload,
+  type AnyResolverResult,
   type ForgeErrorCode,
   type LinkSummary,
   type ResolverError,
-  type ResolverKey,
-  type ResolverPayload,
-  type ResolverResult,
 } from '../../../contract';
 
-export type PayloadOf<K extends ResolverKey> = ResolverPayload<K>;
-export type ResultOf<K extends ResolverKey> = ResolverResult<K>;
+export type PayloadOf<K extends AnyResolverKey> = AnyResolverPayload<K>;
+export type ResultOf<K extends AnyResolverKey> = AnyResolverResult<K>;
 
 /** A refused call: the resolver's codes and messages, and where in the payload each problem is. */
 export class ApiError extends Error {
@@ -49,8 +49,8 @@ function loadBridge(): Promise<Invoke> {
   return bridge;
 }
 
-export async function call<K extends ResolverKey>(key: K, payload: PayloadOf<K>): Promise<ResultOf<K>> {
-  const spec: { payload: z.ZodType; result: z.ZodType } = RESOLVERS[key];
+export async function call<K extends AnyResolverKey>(key: K, payload: PayloadOf<K>): Promise<ResultOf<K>> {
+  const spec: { payload: z.ZodType; result: z.ZodType } = ALL_RESOLVERS[key];
   const checked = spec.payload.safeParse(payload);
   if (!checked.success) {
     const errors = checked.error.issues.map((issue) => ({ code: 'VALIDATION_FAILED' as const, message: issue.message, path: issue.path.map(String).join('.') }));

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { App } from './App';
 import { ConsentPage } from './consent/ConsentPage';
+import { MyConnectionsPage } from './screens/my-connections/MyConnectionsPage';
 
 /**
  * One build serves every Custom UI module of the app; each module key shows its own surface.
@@ -10,6 +11,7 @@ import { ConsentPage } from './consent/ConsentPage';
 export const SURFACES: Readonly<Record<string, ComponentType>> = {
   'applinks-admin-page': App,
   'applinks-consent': ConsentPage,
+  'applinks-connected-accounts': MyConnectionsPage,
 };
 
 /** The surface for a module key; the admin page when the key is unknown (or the context could not be read). */

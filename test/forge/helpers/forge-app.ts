@@ -1,4 +1,4 @@
-import type { ResolverKey, ResolverResponse } from '../../../contract';
+import type { AnyResolverKey, ResolverKey, ResolverResponse } from '../../../contract';
 import type { AdminCheck } from '../../../src/permissions/jira-admin-check';
 import type { AppDependencies, AppServices } from '../../../src/app/app-dependencies';
 import { buildForgeApp, type ForgeApp } from '../../../src/app/forge-app';
@@ -56,7 +56,7 @@ export interface ForgeAppHarness {
   /** Every storage operation, in order. */
   operations: { operation: StoreOperation; key: string }[];
   /** Calls a resolver through the real `@forge/resolver` handler, as Forge does. */
-  invoke<T = unknown>(functionKey: ResolverKey, payload?: unknown, accountId?: string | null): Promise<ResolverResponse<T>>;
+  invoke<T = unknown>(functionKey: AnyResolverKey, payload?: unknown, accountId?: string | null): Promise<ResolverResponse<T>>;
   /** A successful resolver's data; fails the test otherwise. */
   call<T = unknown>(functionKey: ResolverKey, payload?: unknown): Promise<T>;
 }
@@ -101,7 +101,7 @@ export function startForgeApp(options: { invoker?: RemoteInvoker; users?: UserDi
   const app = buildForgeApp(deps);
   const handler = app.resolver;
 
-  const invoke = async <T>(functionKey: ResolverKey, payload?: unknown, accountId: string | null = ADMIN): Promise<ResolverResponse<T>> => {
+  const invoke = async <T>(functionKey: AnyResolverKey, payload?: unknown, accountId: string | null = ADMIN): Promise<ResolverResponse<T>> => {
     caller = accountId ?? undefined;
     // @forge/resolver takes the account from the platform's principal (its second argument), not from `context`.
     const result = (await handler(

@@ -19,6 +19,7 @@ import { postgresSecrets } from './secrets';
 import { postgresSettings } from './settings';
 import { postgresTokens } from './tokens';
 import { postgresVaultKeys } from './vault-keys';
+import { postgresUserConnections } from './user-connections';
 
 export type { PostgresStoreOptions } from './connection';
 export { advisoryLockKey } from './token-lock';
@@ -52,6 +53,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     monitoring: postgresMonitoring(c),
     webhooks: postgresWebhooks(c),
     health: postgresHealth(c),
+    userConnections: postgresUserConnections(c),
 
     async migrate() {
       await c.transaction({}, async (q) => {

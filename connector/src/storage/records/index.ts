@@ -11,3 +11,4 @@ export * from './auth-states';
 export * from './consumers';
 export * from './alerts';
 export * from './health';
+export * from './user-connections';

@@ -15,6 +15,7 @@ import { sqliteSecrets } from './secrets';
 import { sqliteSettings } from './settings';
 import { sqliteTokens } from './tokens';
 import { sqliteVaultKeys } from './vault-keys';
+import { sqliteUserConnections } from './user-connections';
 
 export type { SqliteStoreOptions } from './connection';
 
@@ -33,6 +34,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     monitoring: sqliteMonitoring(c),
     webhooks: sqliteWebhooks(c),
     health: sqliteHealth(c),
+    userConnections: sqliteUserConnections(c),
 
     async migrate() {
       c.writeTransaction({}, () => {

@@ -8,6 +8,7 @@ import { CredentialState } from '../link/CredentialState';
 import { BreaksInBanner, HealthBadge } from '../link/HealthBadge';
 import { KindIcon } from '../link/KindIcon';
 import { StatusLozenge } from '../link/StatusLozenge';
+import { PerUserStatus } from '../link/PerUserStatus';
 import { AUTH_LABELS } from '../link/labels';
 import type { Navigate } from '../navigation';
 
@@ -84,7 +85,7 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
                 </td>
                 <td>{link.authKind === undefined ? '—' : AUTH_LABELS[link.authKind]}</td>
                 <td>
-                  <StatusLozenge status={link.status} />
+                  {link.authKind === 'oauth2-impersonation' ? <PerUserStatus credential={link.credential} /> : <StatusLozenge status={link.status} />}
                 </td>
                 <td>
                   <HealthBadge health={link.health} />
@@ -101,7 +102,7 @@ export function LinksList({ navigate }: { navigate: Navigate }) {
                     <span className="subtlest">never</span>
                   ) : (
                     <span>
-                      {link.lastTest.ok ? 'Passed' : 'Failed'} <span className="subtlest">{formatTime(link.lastTest.testedAt)}</span>
+                      {link.lastTest.ok ? (link.authKind === 'oauth2-impersonation' ? 'Passed as its tester' : 'Passed') : 'Failed'} <span className="subtlest">{formatTime(link.lastTest.testedAt)}</span>
                     </span>
                   )}
                 </td>

@@ -8,6 +8,23 @@ import { useAuthorizeLink } from '../../link/useAuthorizeLink';
 export function AuthorizeStep({ link, onNext }: { link: ForgeLinkView; onNext: () => void }) {
   const remote = REMOTE_PRESETS[link.remoteKind].label;
   const { authorize, authorizationUrl } = useAuthorizeLink(link.id);
+  if (link.authKind === 'oauth2-impersonation') {
+    // Nobody authorizes a per-user link for everyone: each user connects their own account.
+    return (
+      <div>
+        <h2>Users connect their own accounts</h2>
+        <p>
+          This link acts as each Jira user. Each user connects their own {remote} account from <strong>Connected accounts</strong> (profile menu › Personal settings);
+          the link page lists who has connected. The test runs with your own account once you have connected it there.
+        </p>
+        <div className="actions">
+          <button type="button" className="btn primary" onClick={onNext}>
+            Next: test
+          </button>
+        </div>
+      </div>
+    );
+  }
   return (
     <div>
       <h2>Authorize the link</h2>

@@ -17,6 +17,7 @@ import { EditLinkDialog } from './EditLinkDialog';
 import { HealthPanel } from './HealthPanel';
 import { LinkOverview } from './LinkOverview';
 import { ProviderPanel, hasProviderSettings } from './ProviderPanel';
+import { LinkUsersPanel } from './LinkUsersPanel';
 import { RelocateLinkDialog } from './RelocateLinkDialog';
 
 /** A loaded link: what it is, what can be done to it, the credential exchange, the last test and its history. */
@@ -34,7 +35,8 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
     if (result.ok) forgetAuthorizationUrl();
   });
   const mark = useAction(async (step: ExchangeStepId, done: boolean) => onLink(await call('updateExchangeStep', { id: link.id, step, status: done ? 'done' : 'pending' })));
-  const authorizes = link.exchange.steps.some((s) => s.id === 'authorize');
+  // Per-user links are authorized by each user for themselves (their "Connected accounts" page).
+  const authorizes = link.exchange.steps.some((s) => s.id === 'authorize') && link.authKind !== 'oauth2-impersonation';
 
   return (
     <article aria-labelledby="link-title">
@@ -72,6 +74,13 @@ export function LinkDetails({ link, onLink: setLink, navigate, onDeleted }: { li
 
       {link.authKind !== 'none' && <CredentialExchange link={link} onLink={onLink} onMark={(step, done) => void mark.run(step, done)} marking={mark.busy} />}
       {hasProviderSettings(link) && <ProviderPanel link={link} onLink={onLink} />}
+
+      {link.authKind === 'oauth2-impersonation' && (
+        <>
+          <h2>Users</h2>
+          <LinkUsersPanel link={link} />
+        </>
+      )}
 
       <h2>Last test</h2>
       {link.lastTest === null ? <p className="subtle">Not tested yet.</p> : <TestResultView result={link.lastTest} />}

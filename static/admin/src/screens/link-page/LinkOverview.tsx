@@ -4,6 +4,7 @@ import { formatTime } from '../../format';
 import { CredentialState } from '../../link/CredentialState';
 import { KindIcon } from '../../link/KindIcon';
 import { AUTH_LABELS } from '../../link/labels';
+import { PerUserStatus } from '../../link/PerUserStatus';
 import { StatusLozenge } from '../../link/StatusLozenge';
 
 /** The link's title and status, the facts about it, and the warnings its kind of authentication carries. */
@@ -15,6 +16,11 @@ export function LinkOverview({ link }: { link: ForgeLinkView }) {
         <KindIcon kind={link.remoteKind} />
         {link.name} <StatusLozenge status={link.status} />
       </h1>
+      {link.authKind === 'oauth2-impersonation' && (
+        <p data-testid="per-user-status">
+          <PerUserStatus credential={link.credential} />
+        </p>
+      )}
       {link.statusReason !== null && <p className="subtle">{link.statusReason}</p>}
       {!link.connectorReachable && (
         <Banner tone="warning" title="The connector did not answer">
