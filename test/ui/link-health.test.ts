@@ -2,8 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Forecast, ForgeLinkView, LinkEvent } from '../../contract';
-import type { ForecastSource } from '../../connector/src/monitoring/seams';
+import type { ForgeLinkView, LinkEvent } from '../../contract';
 import { startPreview, type Preview } from '../../preview/server';
 import { ARTIFACTS, describeWithBrowser, launchBrowser, shot } from '../helpers/browser';
 import { createAuthorizedLink, resolve } from '../helpers/preview-link';
@@ -15,10 +14,8 @@ import { startSandboxDc, type SandboxDc } from '../helpers/sandbox-dc';
  * health badge and a "breaks in" banner, the link's page the timeline, uptime, transitions and the
  * banner, and the audit log the transitions once each.
  *
- * The forecast: the link's client secret expires in 10 days (outgoing.secretExpiresAt). Until the
- * alerts branch's ForecastSource is wired into app.ts, the stand-in below turns that date into the
- * forecast the health view carries; with the real one wired, drop the stand-in and the assertions
- * hold as they are.
+ * The forecast: the link's client secret expires in 10 days (outgoing.secretExpiresAt), which the
+ * connector's own forecasts (monitoring/forecasts) turn into the "breaks in" the pages show.
  */
 const describeUi = describeWithBrowser('test/ui/link-health', { needsBuild: true });
 jest.setTimeout(120_000);
@@ -31,19 +28,12 @@ describeUi('a link\'s health on the admin page', () => {
   let dc: SandboxDc;
   let dataDir: string;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  const secretExpiry = new Map<string, string>();
-  const forecasts: ForecastSource = {
-    forecasts: async (linkId): Promise<Forecast[]> => {
-      const date = secretExpiry.get(linkId);
-      return date === undefined ? [] : [{ kind: 'client-secret', expiresAt: `${date}T23:59:59.000Z`, source: 'entered with the secret' }];
-    },
-  };
   const events: LinkEvent[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'applinks-preview-'));
-    preview = await startPreview({ dataDir, port: 0, logLevel: 'error', monitoring: { forecasts, sink: { publish: async (e) => void events.push(e) } } });
+    preview = await startPreview({ dataDir, port: 0, logLevel: 'error', monitoring: { sink: { publish: async (e) => void events.push(e) } } });
     dc = await startSandboxDc({ clients: { cloud: { authMethod: 'client_secret_post', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${preview.connectorUrl}/oauth/callback`] } } });
     browser = await launchBrowser();
   });
@@ -58,7 +48,6 @@ describeUi('a link\'s health on the admin page', () => {
     const { link } = await createAuthorizedLink(preview, dc, { name: 'Jira (watched)', client: dc.clients.cloud! });
     const expires = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10);
     await resolve<ForgeLinkView>(preview, 'updateLink', { id: link.id, changes: { outgoing: { secretExpiresAt: expires } } });
-    secretExpiry.set(link.id, expires);
 
     // Four scheduled checks, 16 minutes apart: good, two failures (no applinks manifest), good.
     const t0 = Date.now();

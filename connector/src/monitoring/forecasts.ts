@@ -37,7 +37,7 @@ export function computeForecasts({ link, token, certificate }: ForecastInput): F
   if (certificate !== null) {
     forecasts.push({ kind: 'tls-certificate', expiresAt: certificate.validTo, source: `certificate of ${certificate.host}, read ${certificate.observedAt}` });
   }
-  const secretExpiry = isoOrNull(link.outgoing.secretExpiresAt);
+  const secretExpiry = expiryInstant(link.outgoing.secretExpiresAt);
   if (secretExpiry !== null && link.authKind !== 'none') {
     const serviceAccount = link.outgoing.grantType === 'client_credentials' && DATA_CENTER_KINDS.has(link.remoteKind);
     forecasts.push(
@@ -65,6 +65,15 @@ function refreshTokenForecast(kind: RemoteKind, token: TokenRecord): Forecast | 
 }
 
 /** A stored date or timestamp as a UTC timestamp; null when absent or not a date. */
+/**
+ * A secret's expiry as entered: a calendar date means the end of that day UTC (contract
+ * SecretExpirySchema), the last moment the secret still works; a timestamp is taken as it is.
+ */
+function expiryInstant(value: string | null): string | null {
+  if (value !== null && /^\d{4}-\d{2}-\d{2}$/.test(value)) return isoOrNull(`${value}T23:59:59.999Z`);
+  return isoOrNull(value);
+}
+
 function isoOrNull(value: string | null): string | null {
   if (value === null) return null;
   const time = Date.parse(value);

@@ -51,7 +51,8 @@ describe('forecasts', () => {
     const forecasts = computeForecasts({ link: record, token: token(), certificate: { linkId: 'a', host: 'jira.example.com', validTo: '2026-01-20T00:00:00.000Z', observedAt: '2026-01-02T00:00:00.000Z' } });
     expect(forecasts).toEqual([
       { kind: 'tls-certificate', expiresAt: '2026-01-20T00:00:00.000Z', source: expect.stringContaining('certificate of jira.example.com') },
-      { kind: 'client-secret', expiresAt: '2026-02-01T00:00:00.000Z', source: 'entered with the client secret' },
+      // A date means the end of that day: the secret still works on it.
+      { kind: 'client-secret', expiresAt: '2026-02-01T23:59:59.999Z', source: 'entered with the client secret' },
       // Data Center: 90 days from the last refresh.
       { kind: 'refresh-token', expiresAt: '2026-04-01T00:00:00.000Z', source: expect.stringContaining('90 days') },
     ]);
