@@ -45,10 +45,11 @@ export function registerLinkMetrics(registry: Registry, deps: { forecasts: Store
   const took = new Gauge({ name: 'applinks_link_metrics_collect_seconds', help: 'How long the last read of the per-link metrics from the store took.', registers: [registry] });
 
   // prom-client reads every metric of a scrape concurrently: the first one reads the store and the
-  // others share that read, so a scrape costs one pass over the links.
-  let pending: { at: number; snapshot: Promise<Snapshot> } | undefined;
+  // others share that read while it is in flight, so a scrape costs one pass over the links and the
+  // next scrape reads afresh (a status that changed just before it is never hidden by a cache).
+  let pending: Promise<Snapshot> | undefined;
   const snapshot = (): Promise<Snapshot> => {
-    if (pending !== undefined && Date.now() - pending.at < 1_000) return pending.snapshot;
+    if (pending !== undefined) return pending;
     const read = (async (): Promise<Snapshot> => {
       const started = performance.now();
       const s: Snapshot = { up: [], failing: [], reauth: [], expiry: [] };
@@ -64,7 +65,11 @@ export function registerLinkMetrics(registry: Registry, deps: { forecasts: Store
       took.set((performance.now() - started) / 1000);
       return s;
     })();
-    pending = { at: Date.now(), snapshot: read };
+    pending = read;
+    const done = () => {
+      if (pending === read) pending = undefined;
+    };
+    read.then(done, done);
     return read;
   };
 
