@@ -168,7 +168,6 @@ describeUi('client-credentials kinds in the admin page', () => {
     await app.getByRole('button', { name: 'Next' }).click();
     await app.getByRole('button', { name: 'Create link' }).click();
     await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
-    await app.getByLabel(/I have entered these values/).check();
     await app.getByRole('button', { name: 'Next' }).click();
 
     await app.getByLabel('Client ID').fill(account.clientId);

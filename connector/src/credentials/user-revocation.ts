@@ -17,6 +17,9 @@ const UNREACHED = new Set(['DNS_FAILED', 'CONNECTION_REFUSED', 'CONNECT_TIMEOUT'
  */
 export function revocationOutcomeOf(result: CredentialRevocation): RevocationOutcome {
   if (result.tokens.length === 0) return 'nothing-to-revoke';
+  // The connector does not send the client secret to a revocation endpoint on another origin than
+  // the token endpoint: for this link there is no endpoint it will use.
+  if (result.tokens.every((t) => t.outcome === 'not-supported' || t.code === 'REVOCATION_ORIGIN_DIFFERS')) return 'no-endpoint';
   const failed = result.tokens.filter((t) => t.outcome === 'failed');
   if (failed.some((t) => UNREACHED.has(t.code ?? ''))) return 'unreachable';
   if (failed.length > 0) return 'refused';

@@ -15,6 +15,7 @@ import type { UrlPolicy } from '../outbound/url-policy';
 import { CLIENT_SECRET_FIELD, StoreError, type LinkRecord, type SecretChanges, type Store } from '../storage/store';
 import type { Vault } from '../vault/vault';
 import { LinkError } from './errors';
+import { apiOriginMoves, tokenOriginMoves, tokensCannotFollow } from './origin-moves';
 import { bindSecret, originOf, unbindSecret } from './secret-binding';
 
 const UPDATE_ATTEMPTS = 3;
@@ -286,37 +287,6 @@ export class LinkService {
     const sealed = await store.secrets.get(next.id, CLIENT_SECRET_FIELD);
     if (sealed !== undefined) await bindSecret(store, next.id, origin, await vault.open(next.id, CLIENT_SECRET_FIELD, sealed));
   }
-}
-
-/**
- * Whether the stored tokens belong to an authorization the link no longer has: another token
- * endpoint (the remote moved, or it is another server: its refresh token must not be sent there),
- * another client, or another kind of authentication (one account vs a token per user).
- */
-export function tokensCannotFollow(current: LinkRecord, next: LinkRecord): boolean {
-  return (
-    next.outgoing.tokenEndpoint !== current.outgoing.tokenEndpoint ||
-    next.outgoing.clientId !== current.outgoing.clientId ||
-    next.authKind !== current.authKind ||
-    apiOriginMoves(current, next)
-  );
-}
-
-/**
- * Whether access tokens would go to another origin: test connection sends them to the API probe
- * URL (or the application's own URL). Tokens are sent only where they were obtained for (issue
- * 11.2), so such a change drops them and asks for a new authorization.
- */
-function apiOriginMoves(current: LinkRecord, next: LinkRecord): boolean {
-  const apiOrigin = (r: LinkRecord) => originOf(r.outgoing.apiProbeUrl ?? r.applicationUrl);
-  return apiOrigin(current) !== apiOrigin(next) || originOf(current.applicationUrl) !== originOf(next.applicationUrl);
-}
-
-/** Whether the token endpoint (where the client secret is sent) moves to another origin; a first endpoint is no move. */
-function tokenOriginMoves(current: LinkRecord, next: LinkRecord): boolean {
-  const before = originOf(current.outgoing.tokenEndpoint);
-  const after = originOf(next.outgoing.tokenEndpoint);
-  return before !== null && after !== null && before !== after;
 }
 
 /**

@@ -151,8 +151,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
-  ...ALERTS_SQLITE_MIGRATIONS,
   SQLITE_LINK_HEALTH,
+  ...ALERTS_SQLITE_MIGRATIONS,
   {
     // Per-user links (issue 13): who each user is on the remote, kept beside their account id,
     // and kept after a disconnect so consumers hear "disconnected" rather than "never connected".
@@ -261,8 +261,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
   // After release 0.1.0: an older replica's link update keeps the fields it does not know.
   { id: '0006_links_keep_document_fields', sql: KEEP_DOCUMENT_FIELDS_SQL },
-  ...ALERTS_POSTGRES_MIGRATIONS,
   POSTGRES_LINK_HEALTH,
+  ...ALERTS_POSTGRES_MIGRATIONS,
   {
     id: '0030_user_connections',
     sql: `

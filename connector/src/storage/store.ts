@@ -9,9 +9,15 @@
 import type { AuthKind, LinkStatus, RemoteKind } from '../../../contract';
 import type { MonitoringStore, WebhookStore } from './alerts-store';
 import type { HealthStore } from './health-store';
+import type { AuthStateStore } from './auth-state-store';
+import type { SealedSecret } from './sealed-secret';
+import type { ConsumerStore } from './consumer-store';
 import type { UserConnectionStore } from './user-connection-store';
 
 export type { UserConnectionRecord, UserConnectionStore, UserConnectionView } from './user-connection-store';
+export type { AuthStateRecord, AuthStateStore, ConsumeResult } from './auth-state-store';
+export type { SealedSecret } from './sealed-secret';
+export type { ConsumerRecord, ConsumerStore } from './consumer-store';
 
 /** The outgoing half of a link as stored: metadata only, no secret. */
 export interface LinkRecord {
@@ -55,11 +61,6 @@ export interface LinkRecord {
   version: number;
 }
 
-/** A sealed secret as the vault produced it. */
-export interface SealedSecret {
-  keyVersion: number;
-  ciphertext: string;
-}
 
 export interface SecretRow extends SealedSecret {
   ownerId: string;
@@ -271,56 +272,6 @@ export interface TokenStore extends TokenAccess {
    * listeners use it to drop cached copies early, not as the only way to learn of a change.
    */
   onChange(listener: (linkId: string, subject: string) => void): () => void;
-}
-
-/** A pending authorization request. `id` is a hash of the `state` sent to the provider, never the state itself. */
-export interface AuthStateRecord {
-  id: string;
-  linkId: string;
-  subject: string;
-  createdAt: string;
-  expiresAt: string;
-  usedAt: string | null;
-}
-
-export type ConsumeResult =
-  | { outcome: 'consumed'; record: AuthStateRecord; codeVerifier: SealedSecret }
-  | { outcome: 'replayed'; record: AuthStateRecord }
-  | { outcome: 'expired'; record: AuthStateRecord }
-  | { outcome: 'unknown' };
-
-export interface AuthStateStore {
-  /**
-   * Stores the request and its sealed PKCE verifier (in `secrets`, under `authStateOwnerId(id)`).
-   * Throws `StoreError('ALREADY_EXISTS')` on a duplicate id and `StoreError('NOT_FOUND')` when the
-   * link does not exist (any more).
-   */
-  create(record: AuthStateRecord, codeVerifier: SealedSecret): Promise<void>;
-  /**
-   * Marks the request used and returns its verifier, atomically: of concurrent callers with the
-   * same id exactly one gets `consumed`; later ones get `replayed`. A request past `expiresAt`
-   * gives `expired`. The verifier is deleted when consumed.
-   */
-  consume(id: string, now: string): Promise<ConsumeResult>;
-  /** Deletes requests created before `before` (used or not) and their verifiers. */
-  purge(before: string): Promise<number>;
-}
-
-/** A DC-side program allowed to read tokens of some links. Only a hash of its API key is kept. */
-export interface ConsumerRecord {
-  id: string;
-  name: string;
-  /** SHA-256 (hex) of the key's secret part; the key has 256 bits of entropy, so no salt is needed. */
-  keyHash: string;
-  linkIds: string[];
-  createdAt: string;
-}
-
-export interface ConsumerStore {
-  create(record: ConsumerRecord): Promise<void>;
-  get(id: string): Promise<ConsumerRecord | undefined>;
-  list(): Promise<ConsumerRecord[]>;
-  delete(id: string): Promise<boolean>;
 }
 
 export interface Store {

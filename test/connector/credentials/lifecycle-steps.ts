@@ -49,11 +49,20 @@ export async function createLink(c: TestConnector, oidc: OidcServer, clientName:
   return LinkViewSchema.parse(res.json()).id;
 }
 
-/** Authorize as a person would: open the URL, sign in and consent, come back to the callback. */
+/**
+ * Authorize as a person would: open the URL, sign in and consent, come back to the callback. A
+ * user's own credential (`subject`) starts at the credential service, as the users' routes do
+ * with the invocation token's principal; the operator's route authorizes the link's own.
+ */
 export async function authorize(c: TestConnector, oidc: OidcServer, linkId: string, subject?: string): Promise<{ status: number; body: string }> {
-  const start = await c.request({ method: 'POST', url: `/v1/links/${linkId}/authorize`, payload: subject === undefined ? {} : { subject } });
-  expect(start.statusCode).toBe(200);
-  const { authorizationUrl } = start.json() as { authorizationUrl: string };
+  let authorizationUrl: string;
+  if (subject === undefined) {
+    const start = await c.request({ method: 'POST', url: `/v1/links/${linkId}/authorize`, payload: {} });
+    expect(start.statusCode).toBe(200);
+    authorizationUrl = (start.json() as { authorizationUrl: string }).authorizationUrl;
+  } else {
+    authorizationUrl = (await c.app.connector.credentials.startAuthorization(linkId, subject)).authorizationUrl;
+  }
   const { code, state } = await oidc.authorize(authorizationUrl);
   c.watch.secret(code);
   const callback = await c.request({ method: 'GET', url: `/oauth/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state ?? '')}`, token: null });

@@ -95,7 +95,8 @@ it('goes failing after two failed checks and connected after the first good one,
   expect(health.uptime.day).toEqual({ ratio: 2 / 5, checks: 5 });
   expect(health.latency.find((l) => l.stage === 'tcp')?.runs).toBe(5);
   expect(health.nextCheckAt).toBe(new Date(clock.t + 15 * MINUTE).toISOString());
-  expect(health.forecasts).toEqual([]); // no forecast source wired here
+  // The connector's forecasts: a Data Center refresh token lasts 90 days from the last refresh.
+  expect(health.forecasts.map((f) => f.kind)).toEqual(['refresh-token']);
 
   // The links list's one call per page carries the badge when asked for (and only then).
   const summaries = (headers: Record<string, string>) => c.request({ method: 'POST', url: '/v1/links/credentials', payload: { ids: [linkId] }, headers });
