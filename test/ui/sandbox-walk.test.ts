@@ -70,7 +70,8 @@ describeUi('the wizard against the sandbox Data Center', () => {
     await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
     await app.getByRole('button', { name: 'Next' }).click();
 
-    await app.getByLabel('Client ID').fill(client.clientId);
+    await app.getByRole('heading', { name: /Outgoing: credentials/ }).waitFor();
+    await app.getByLabel('Client ID', { exact: true }).fill(client.clientId);
     await app.getByLabel('Client secret').fill(client.clientSecret);
     await app.getByRole('button', { name: 'Save and continue' }).click();
 
