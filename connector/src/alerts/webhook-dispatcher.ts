@@ -76,6 +76,8 @@ export class WebhookDispatcher {
       // The full URL is a vault secret (it may carry the receiver's token) and is opened only here.
       // Legacy rows, written before it was sealed, have no such secret and hold the full URL in
       // their `url` column: they keep working as they are (the API shows them in display form).
+      // They are not rewritten here: an older replica still running during a rolling upgrade
+      // delivers from that column, and would then send to the display form.
       const sealedUrl = await store.secrets.get(owner, WEBHOOK_URL_FIELD);
       const url = sealedUrl === undefined ? endpoint.url : await vault.open(owner, WEBHOOK_URL_FIELD, sealedUrl);
       outcome = await this.send(url, delivery, await vault.open(owner, WEBHOOK_SECRET_FIELD, sealed));
