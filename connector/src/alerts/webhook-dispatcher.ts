@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { OutboundError, type SafeHttp } from '../outbound/safe-http';
-import { WEBHOOK_SECRET_FIELD, webhookOwnerId, type WebhookAttemptResult, type WebhookDeliveryRecord } from '../storage/alerts-store';
+import { WEBHOOK_SECRET_FIELD, WEBHOOK_URL_FIELD, webhookOwnerId, type WebhookAttemptResult, type WebhookDeliveryRecord } from '../storage/alerts-store';
 import type { Store } from '../storage/store';
 import type { Vault } from '../vault/vault';
 
@@ -73,7 +73,14 @@ export class WebhookDispatcher {
     if (sealed === undefined) {
       outcome = { ok: false, statusCode: null, errorCode: 'SIGNING_SECRET_MISSING' };
     } else {
-      outcome = await this.send(endpoint.url, delivery, await vault.open(owner, WEBHOOK_SECRET_FIELD, sealed));
+      // The full URL is a vault secret (it may carry the receiver's token) and is opened only here.
+      // Legacy rows, written before it was sealed, have no such secret and hold the full URL in
+      // their `url` column: they keep working as they are (the API shows them in display form).
+      // They are not rewritten here: an older replica still running during a rolling upgrade
+      // delivers from that column, and would then send to the display form.
+      const sealedUrl = await store.secrets.get(owner, WEBHOOK_URL_FIELD);
+      const url = sealedUrl === undefined ? endpoint.url : await vault.open(owner, WEBHOOK_URL_FIELD, sealedUrl);
+      outcome = await this.send(url, delivery, await vault.open(owner, WEBHOOK_SECRET_FIELD, sealed));
     }
     const now = this.deps.now();
     const attempts = delivery.attempts + 1;

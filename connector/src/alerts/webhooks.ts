@@ -9,15 +9,18 @@ import {
   type WebhookView,
 } from '../../../contract';
 import type { SafeHttp } from '../outbound/safe-http';
-import { WEBHOOK_SECRET_FIELD, webhookOwnerId, type WebhookDeliveryRecord, type WebhookEndpointRecord } from '../storage/alerts-store';
+import { WEBHOOK_SECRET_FIELD, WEBHOOK_URL_FIELD, webhookOwnerId, type WebhookDeliveryRecord, type WebhookEndpointRecord } from '../storage/alerts-store';
 import type { Store } from '../storage/store';
 import type { Vault } from '../vault/vault';
 import { WebhookError } from './errors';
+import { displayUrl } from './webhook-url';
 
 /**
  * The operator's alert webhooks: register an endpoint (its signing secret is made here, sealed by
  * the vault and shown once), list and remove them, read an endpoint's delivery log. The URL is
- * checked against the outbound policy when it is registered and again on every delivery.
+ * checked against the outbound policy when it is registered and again on every delivery. The
+ * full URL may hold the receiver's token, so it is sealed like the signing secret and only the
+ * dispatcher opens it; the row, the API and the CLI hold its display form (`displayUrl`).
  */
 export class WebhookService {
   constructor(private readonly deps: { store: Store; vault: Vault; http: SafeHttp; now: () => Date }) {}
@@ -29,18 +32,20 @@ export class WebhookService {
     const signingSecret = `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
     const record: WebhookEndpointRecord = {
       id,
-      url: input.url,
+      url: displayUrl(input.url),
       description: input.description === undefined || input.description === '' ? null : input.description,
       events: input.events === undefined ? [...LINK_EVENT_TYPES] : [...new Set(input.events)],
       createdAt: this.deps.now().toISOString(),
     };
     const sealed = await this.deps.vault.seal(webhookOwnerId(id), WEBHOOK_SECRET_FIELD, signingSecret);
-    await this.deps.store.webhooks.createEndpoint(record, sealed);
+    const sealedUrl = await this.deps.vault.seal(webhookOwnerId(id), WEBHOOK_URL_FIELD, input.url);
+    await this.deps.store.webhooks.createEndpoint(record, sealed, sealedUrl);
     return { ...record, signingSecret };
   }
 
   async list(): Promise<WebhookView[]> {
-    return this.deps.store.webhooks.listEndpoints();
+    // Rows written before the URL was sealed hold the full URL: shown in display form all the same.
+    return (await this.deps.store.webhooks.listEndpoints()).map((e) => ({ ...e, url: displayUrl(e.url) }));
   }
 
   async remove(id: string): Promise<void> {

@@ -46,9 +46,15 @@ export function webhookOwnerId(endpointId: string): string {
   return `webhook:${endpointId}`;
 }
 export const WEBHOOK_SECRET_FIELD = 'signingSecret';
+/** The field under the same owner id holding the endpoint's full URL (it may carry a token). */
+export const WEBHOOK_URL_FIELD = 'url';
 
 export interface WebhookEndpointRecord {
   id: string;
+  /**
+   * The display form (`displayUrl`), never a credential; the full URL is the vault secret
+   * `WEBHOOK_URL_FIELD`. Rows written before that was so hold the full URL and no such secret.
+   */
   url: string;
   description: string | null;
   events: LinkEventType[];
@@ -82,8 +88,8 @@ export interface WebhookDeliveryRecord {
 export type WebhookAttemptResult = Pick<WebhookDeliveryRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastAttemptAt' | 'lastStatusCode' | 'lastErrorCode' | 'deliveredAt'>;
 
 export interface WebhookStore {
-  /** Inserts the endpoint and its sealed signing secret atomically. */
-  createEndpoint(record: WebhookEndpointRecord, signingSecret: SealedSecret): Promise<void>;
+  /** Inserts the endpoint, its sealed signing secret and (when given) its sealed full URL atomically. */
+  createEndpoint(record: WebhookEndpointRecord, signingSecret: SealedSecret, fullUrl?: SealedSecret): Promise<void>;
   getEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
   listEndpoints(): Promise<WebhookEndpointRecord[]>;
   /** Removes the endpoint, its deliveries and its secret in one transaction. */

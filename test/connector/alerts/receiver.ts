@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders;
+  /** The request target: path and query, as sent. */
+  path: string;
   body: string;
   answered: number;
 }
@@ -15,7 +17,7 @@ export async function startReceiver(plan: number[] = []): Promise<{ url: string;
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const status = plan.shift() ?? 204;
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered: status });
+      received.push({ headers: request.headers, path: request.url ?? '', body: Buffer.concat(chunks).toString('utf8'), answered: status });
       response.writeHead(status).end();
     });
   });

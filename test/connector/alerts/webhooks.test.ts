@@ -4,10 +4,15 @@
  * and delivered once when two replicas share PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { LinkEvent } from '../../../contract';
 import { runCli } from '../../../connector/src/cli';
+import { displayUrl } from '../../../connector/src/alerts/webhook-url';
+import { SQLITE_FILE_NAME } from '../../../connector/src/storage';
 import { startTestConnector, type TestConnector } from '../../helpers/connector-app';
+import { dumpDatabase } from '../../helpers/postgres';
 import { startReceiver } from './receiver';
 
 const ENV = { CONNECTOR_ALLOWED_HOSTS: '127.0.0.1' };
@@ -19,6 +24,16 @@ function failingEvent(linkId: string, since = '2026-01-02T03:04:05.000Z'): LinkE
     timestamp: since,
     data: { linkId, linkName: 'Jira DC', remoteKind: 'jira', applicationUrl: 'https://jira.example.com', stage: 'tcp', code: 'CONNECTION_REFUSED', hint: 'Nothing listens on that port.', since, expiry: null },
   };
+}
+
+/** A Slack-style receiver path: its credential is in the path and in the query. */
+const TOKEN_PATH = '/T000/B000/XXXXsecretXXXX?token=abc';
+const TOKEN_PARTS = ['XXXXsecretXXXX', 'token=abc', 'T000/B000'];
+
+/** The SQLite database's raw bytes (main file and write-ahead log), as they sit on disk. */
+function sqliteBytes(dataDir: string): string {
+  const file = path.join(dataDir, SQLITE_FILE_NAME);
+  return [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('utf8')).join('\n');
 }
 
 async function drain(connectors: TestConnector[], rounds = 6): Promise<void> {
@@ -117,6 +132,60 @@ describe('alert webhooks on SQLite', () => {
     expect((await connector.request({ method: 'GET', url: '/v1/webhooks', token: null })).statusCode).toBe(401);
   });
 
+  it('delivers to the full URL with its token, which never appears in the database, the API answers or the logs', async () => {
+    const receiver = await startReceiver();
+    try {
+      const full = `${receiver.url}${TOKEN_PATH}`;
+      for (const part of TOKEN_PARTS) connector.watch.secret(part);
+      const created = await connector.request({ method: 'POST', url: '/v1/webhooks', payload: { url: full } });
+      expect(created.statusCode).toBe(201);
+      const { id, url } = created.json() as { id: string; url: string };
+      expect(url).toBe(`${receiver.url}/…`);
+      expect((await connector.request({ method: 'GET', url: '/v1/webhooks' })).json()).toMatchObject({ items: [{ id, url: `${receiver.url}/…` }] });
+
+      await connector.app.connector.alerts.sink.publish(failingEvent('5f0e0cde-1111-4c4c-8888-000000000005'));
+      await drain([connector]);
+      expect(receiver.received.map((r) => [r.path, r.answered])).toEqual([[`/hooks${TOKEN_PATH}`, 204]]);
+      await connector.request({ method: 'GET', url: `/v1/webhooks/${id}/deliveries` });
+
+      const bytes = sqliteBytes(connector.dataDir);
+      expect(bytes).toContain(`${receiver.url}/…`);
+      for (const part of TOKEN_PARTS) expect(bytes).not.toContain(part);
+      expect(connector.watch.leaks()).toEqual([]);
+      await connector.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('still delivers for a row written before URLs were sealed, and lists it in display form', async () => {
+    const receiver = await startReceiver();
+    try {
+      // The legacy state: the full URL in the row, no sealed URL beside the signing secret.
+      const id = 'wh_legacy_row_0123456789abcdef';
+      const sealed = await connector.vault.seal(`webhook:${id}`, 'signingSecret', `whsec_${randomBytes(32).toString('base64')}`);
+      await connector.store.webhooks.createEndpoint({ id, url: `${receiver.url}${TOKEN_PATH}`, description: null, events: ['link.failing'], createdAt: '2026-01-01T00:00:00.000Z' }, sealed);
+      const listed = await connector.request({ method: 'GET', url: '/v1/webhooks' });
+      expect(listed.json()).toMatchObject({ items: [{ id, url: `${receiver.url}/…` }] });
+      for (const part of TOKEN_PARTS) expect(listed.body).not.toContain(part);
+      await connector.app.connector.alerts.sink.publish(failingEvent('5f0e0cde-1111-4c4c-8888-000000000006'));
+      await drain([connector]);
+      expect(receiver.received.map((r) => [r.path, r.answered])).toEqual([[`/hooks${TOKEN_PATH}`, 204]]);
+      await connector.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('shows a URL as origin plus a plain first word, masking every token-like part', () => {
+    expect(displayUrl('https://hooks.slack.com/services/T000/B000/XXXX')).toBe('https://hooks.slack.com/services/…');
+    expect(displayUrl('https://u:p@example.com:8443/abc123def456?x=1#f')).toBe('https://example.com:8443/…');
+    expect(displayUrl('https://example.com/hooks')).toBe('https://example.com/hooks');
+    expect(displayUrl('https://example.com/?token=abc')).toBe('https://example.com/…');
+    expect(displayUrl('https://example.com')).toBe('https://example.com/');
+    expect(displayUrl(displayUrl('https://example.com/hooks/x'))).toBe('https://example.com/hooks/…');
+  });
+
   it('manages endpoints from the CLI: add prints the secret once, list and deliveries never do', async () => {
     await connector.app.close();
     const env = { CONNECTOR_DATA_DIR: connector.dataDir, CONNECTOR_ALLOWED_HOSTS: '127.0.0.1', CONNECTOR_MASTER_KEY: masterKey.toString('base64') };
@@ -135,6 +204,14 @@ describe('alert webhooks on SQLite', () => {
     expect(listed.out).toContain(`${id}\thttp://127.0.0.1:9/x\tlink.expiring\tops`);
     expect(listed.out).not.toContain(secret!);
     expect((await run(['webhooks', 'deliveries', id])).out).toBe('No deliveries yet.');
+    // A URL carrying a token is shown in display form by add and list alike.
+    const withToken = await run(['webhooks', 'add', `http://127.0.0.1:9/hooks${TOKEN_PATH}`]);
+    expect(withToken.out).toContain('\thttp://127.0.0.1:9/hooks/…\t');
+    const tokenId = withToken.out.split('\t')[0]!;
+    const listedAgain = await run(['webhooks', 'list']);
+    expect(listedAgain.out).toContain(`${tokenId}\thttp://127.0.0.1:9/hooks/…\t`);
+    for (const part of TOKEN_PARTS) expect(`${withToken.out}${listedAgain.out}${listedAgain.err}`).not.toContain(part);
+    expect(await run(['webhooks', 'remove', tokenId])).toMatchObject({ code: 0 });
     expect((await run(['webhooks', 'add', 'http://hooks.example.com/x'])).code).toBe(1);
     expect(await run(['webhooks', 'remove', id])).toMatchObject({ code: 0, out: `removed ${id}` });
     expect(await run(['webhooks', 'remove', id])).toMatchObject({ code: 1, err: expect.stringContaining('No webhook') });
@@ -152,6 +229,28 @@ describe('alert webhooks on two replicas sharing PostgreSQL', () => {
   afterAll(async () => {
     await b.close();
     await a.close();
+  });
+
+  it('delivers to the full URL with its token, which never appears in the database, the other replica or the logs', async () => {
+    const receiver = await startReceiver();
+    try {
+      for (const part of TOKEN_PARTS) [a, b].forEach((c) => c.watch.secret(part));
+      const { id, url } = (await a.request({ method: 'POST', url: '/v1/webhooks', payload: { url: `${receiver.url}${TOKEN_PATH}` } })).json() as { id: string; url: string };
+      expect(url).toBe(`${receiver.url}/…`);
+      expect((await b.request({ method: 'GET', url: '/v1/webhooks' })).json()).toMatchObject({ items: [{ id, url: `${receiver.url}/…` }] });
+      await a.app.connector.alerts.sink.publish(failingEvent('5f0e0cde-1111-4c4c-8888-000000000007'));
+      await drain([b]);
+      expect(receiver.received.map((r) => [r.path, r.answered])).toEqual([[`/hooks${TOKEN_PATH}`, 204]]);
+      await b.request({ method: 'GET', url: `/v1/webhooks/${id}/deliveries` });
+
+      const dump = await dumpDatabase(a.config.databaseUrl!);
+      expect(dump).toContain(`${receiver.url}/…`);
+      for (const part of TOKEN_PARTS) expect(dump).not.toContain(part);
+      expect([...a.watch.leaks(), ...b.watch.leaks()]).toEqual([]);
+      await a.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('delivers an event both replicas announce once, and one queued before a restart after it', async () => {

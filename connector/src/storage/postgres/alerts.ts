@@ -4,7 +4,7 @@
  * replicas polling together never send the same delivery, and one that died mid-send leaves it
  * to another once the lease ends.
  */
-import { WEBHOOK_SECRET_FIELD, webhookOwnerId, type MonitoringStore, type WebhookStore } from '../alerts-store';
+import { WEBHOOK_SECRET_FIELD, WEBHOOK_URL_FIELD, webhookOwnerId, type MonitoringStore, type WebhookStore } from '../alerts-store';
 import {
   CertificateRecordSchema,
   certificateFromRow,
@@ -60,11 +60,12 @@ export function postgresMonitoring(c: PostgresConnection): MonitoringStore {
 export function postgresWebhooks(c: PostgresConnection): WebhookStore {
   const { query } = c;
   return {
-    async createEndpoint(record, signingSecret) {
+    async createEndpoint(record, signingSecret, fullUrl) {
       const r = checkRecord(WebhookEndpointRecordSchema, record, 'webhook endpoint');
       await c.transaction({ ...SECRET_WRITE, unique: 'A webhook with this id already exists.' }, async (q) => {
         await q('INSERT INTO webhook_endpoints (id, url, description, events, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)', [r.id, r.url, r.description, JSON.stringify(r.events), r.createdAt]);
         await c.putSecret(q, webhookOwnerId(r.id), WEBHOOK_SECRET_FIELD, signingSecret);
+        if (fullUrl !== undefined) await c.putSecret(q, webhookOwnerId(r.id), WEBHOOK_URL_FIELD, fullUrl);
       });
     },
 

@@ -1,5 +1,5 @@
 /** Forecast and alert tables on SQLite (one process: the queue's lease only guards a restart). */
-import { WEBHOOK_SECRET_FIELD, webhookOwnerId, type MonitoringStore, type WebhookStore } from '../alerts-store';
+import { WEBHOOK_SECRET_FIELD, WEBHOOK_URL_FIELD, webhookOwnerId, type MonitoringStore, type WebhookStore } from '../alerts-store';
 import {
   CertificateRecordSchema,
   certificateFromRow,
@@ -55,11 +55,12 @@ export function sqliteMonitoring(c: SqliteConnection): MonitoringStore {
 
 export function sqliteWebhooks(c: SqliteConnection): WebhookStore {
   return {
-    async createEndpoint(record, signingSecret) {
+    async createEndpoint(record, signingSecret, fullUrl) {
       const r = checkRecord(WebhookEndpointRecordSchema, record, 'webhook endpoint');
       c.writeTransaction({ ...SECRET_WRITE, unique: 'A webhook with this id already exists.' }, () => {
         c.sql('INSERT INTO webhook_endpoints (id, url, description, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.url, r.description, JSON.stringify(r.events), r.createdAt);
         c.putSecret(webhookOwnerId(r.id), WEBHOOK_SECRET_FIELD, signingSecret);
+        if (fullUrl !== undefined) c.putSecret(webhookOwnerId(r.id), WEBHOOK_URL_FIELD, fullUrl);
       });
     },
 
