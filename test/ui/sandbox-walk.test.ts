@@ -71,7 +71,7 @@ describeUi('the wizard against the sandbox Data Center', () => {
     await app.getByRole('button', { name: 'Next' }).click();
 
     await app.getByRole('heading', { name: /Outgoing: credentials/ }).waitFor();
-    await app.getByLabel('Client ID', { exact: true }).fill(client.clientId);
+    await app.getByLabel('Client ID').fill(client.clientId);
     await app.getByLabel('Client secret').fill(client.clientSecret);
     await app.getByRole('button', { name: 'Save and continue' }).click();
 
