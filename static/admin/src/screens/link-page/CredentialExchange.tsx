@@ -10,7 +10,7 @@ export function CredentialExchange({ link, onLink, onMark, marking }: { link: Fo
     <>
       <h2>Credential exchange</h2>
       <p className="subtle">
-        Every value each side holds, where it comes from and where it goes. Steps in {remote} happen where this site cannot look: mark them when they are done.
+        Every value each side holds, where it comes from and where it goes. The incoming link in {remote} is where this site cannot look: mark it when it is done. Its outgoing link is done when this site sees it obtain a token.
       </p>
       <div className="exchange">
         <ThisSiteColumn link={link} onLink={onLink} remote={remote} />

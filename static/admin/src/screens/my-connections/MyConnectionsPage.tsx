@@ -39,12 +39,12 @@ function StateText({ connection }: { connection: UserConnection | null }) {
  */
 export function MyConnectionsPage() {
   const list = useLoad(() => call('listMyConnections', {}), []);
-  const [opened, setOpened] = useState<{ name: string; url: string } | undefined>(undefined);
+  const [opened, setOpened] = useState<{ id: string; name: string; url: string } | undefined>(undefined);
   const [ended, setEnded] = useState<{ name: string; result: DisconnectResult } | undefined>(undefined);
   const connect = useAction(async (id: string, name: string) => {
     const { authorizationUrl } = await call('connectMyAccount', { id });
     if (authorizationUrl === null) return;
-    setOpened({ name, url: authorizationUrl });
+    setOpened({ id, name, url: authorizationUrl });
     // Custom UI cannot leave its frame: the remote's sign-in opens in a new tab.
     await openExternal(authorizationUrl);
   });
@@ -53,6 +53,8 @@ export function MyConnectionsPage() {
     list.reload();
   });
   const items = list.data?.items ?? [];
+  // The sign-in hint is for a connection still to make: once the list shows it connected, it goes.
+  const stillToConnect = opened !== undefined && items.find((item) => item.link.id === opened.id)?.connection?.state !== 'connected';
   return (
     <main className="app">
       <h1>Connected accounts</h1>
@@ -104,7 +106,7 @@ export function MyConnectionsPage() {
           </tbody>
         </table>
       )}
-      {opened !== undefined && (
+      {opened !== undefined && stillToConnect && (
         <Banner tone="info" title={`Sign in to ${opened.name} in the new tab`}>
           After you consent there, come back and{' '}
           <button type="button" className="btn link" onClick={() => list.reload()}>
