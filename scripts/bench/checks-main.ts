@@ -3,31 +3,8 @@
  * build: `node dist/scripts/bench/checks-main.js`. Sizes: BENCH_CHECK_LINKS (10,000),
  * BENCH_CHECK_REPLICAS (3), BENCH_CHECK_INTERVALS (3). PostgreSQL as in index.ts.
  */
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { env, withDatabase } from './bench-database';
 import { benchCheckCost, benchCheckReplicas } from './scheduled-checks';
-
-const env = (name: string, fallback: number): number => (process.env[name] === undefined ? fallback : Number(process.env[name]));
-
-async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
-  if (process.env.BENCH_DATABASE_URL !== undefined) return run(process.env.BENCH_DATABASE_URL);
-  const root = path.resolve(__dirname, '../../..');
-  const setup = (await import(pathToFileURL(path.join(root, 'test/setup/global-setup.mjs')).href)) as { default: () => Promise<void> };
-  const teardown = (await import(pathToFileURL(path.join(root, 'test/setup/global-teardown.mjs')).href)) as { default: () => Promise<void> };
-  await setup.default();
-  try {
-    const pg = await import('pg');
-    const admin = new pg.default.Client({ connectionString: process.env.TEST_PG_URL });
-    await admin.connect();
-    await admin.query('CREATE DATABASE bench_checks');
-    await admin.end();
-    const url = new URL(process.env.TEST_PG_URL ?? '');
-    url.pathname = '/bench_checks';
-    return await run(url.toString());
-  } finally {
-    await teardown.default();
-  }
-}
 
 export async function benchScheduledChecks(out: (line: string) => void): Promise<void> {
   const links = env('BENCH_CHECK_LINKS', 10_000);
@@ -40,7 +17,7 @@ export async function benchScheduledChecks(out: (line: string) => void): Promise
   const replicas = env('BENCH_CHECK_REPLICAS', 3);
   const intervals = env('BENCH_CHECK_INTERVALS', 3);
   out(`\n## scheduled checks: ${links} links, ${replicas} replicas on PostgreSQL scanning together, ${intervals} intervals`);
-  const r = await withDatabase((url) => benchCheckReplicas({ databaseUrl: url, links, replicas, intervals, log: (l) => out(`  ${l}`) }));
+  const r = await withDatabase('bench_checks', (url) => benchCheckReplicas({ databaseUrl: url, links, replicas, intervals, log: (l) => out(`  ${l}`) }));
   out('| links | replicas | intervals | checks | checked twice in one interval | not checked in an interval | wall s |\n|---|---|---|---|---|---|---|');
   out(`| ${r.links} | ${r.replicas} | ${r.intervals} | ${r.checks} | ${r.twiceInOneInterval} | ${r.missed} | ${r.wallSeconds.toFixed(1)} |`);
   out(`target: no link checked twice in one interval (${r.twiceInOneInterval === 0 ? 'met' : 'MISSED'})`);

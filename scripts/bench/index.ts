@@ -10,9 +10,8 @@
  * BENCH_DATABASE_URL names a database to use. Sizes can be changed with BENCH_LINKS,
  * BENCH_REPLICAS, BENCH_SECONDS.
  */
+import { env, withDatabase } from './bench-database';
 import { cpus, loadavg } from 'node:os';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { benchAdminPage } from './admin-page';
 import { benchMetricsScrape } from './metrics-scrape';
 import { benchScheduledChecks } from './checks-main';
@@ -20,31 +19,6 @@ import { benchPerUser } from './per-user';
 import { benchUsersPage } from './users-page';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchTokenRead } from './token-read';
-
-const env = (name: string, fallback: number): number => {
-  const value = process.env[name];
-  return value === undefined ? fallback : Number(value);
-};
-
-async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
-  if (process.env.BENCH_DATABASE_URL !== undefined) return run(process.env.BENCH_DATABASE_URL);
-  const root = path.resolve(__dirname, '../../..');
-  const setup = (await import(pathToFileURL(path.join(root, 'test/setup/global-setup.mjs')).href)) as { default: () => Promise<void> };
-  const teardown = (await import(pathToFileURL(path.join(root, 'test/setup/global-teardown.mjs')).href)) as { default: () => Promise<void> };
-  await setup.default();
-  try {
-    const pg = await import('pg');
-    const admin = new pg.default.Client({ connectionString: process.env.TEST_PG_URL });
-    await admin.connect();
-    await admin.query('CREATE DATABASE bench_storm');
-    await admin.end();
-    const url = new URL(process.env.TEST_PG_URL ?? '');
-    url.pathname = '/bench_storm';
-    return await run(url.toString());
-  } finally {
-    await teardown.default();
-  }
-}
 
 async function perUser(out: (line: string) => void, connections: number, seconds: number): Promise<void> {
   const users = env('BENCH_USERS', 100_000);
@@ -84,7 +58,7 @@ async function main(): Promise<void> {
   const links = env('BENCH_LINKS', 10_000);
   const replicas = env('BENCH_REPLICAS', 3);
   out(`\n## refresh storm: ${links} links expiring within one minute, ${replicas} replicas on PostgreSQL, token endpoint latency 20 ms`);
-  const storm = await withDatabase((url) => benchRefreshStorm({ databaseUrl: url, links, replicas, latencyMs: 20, concurrency: 8, log: (l) => out(`  ${l}`) }));
+  const storm = await withDatabase('bench_storm', (url) => benchRefreshStorm({ databaseUrl: url, links, replicas, latencyMs: 20, concurrency: 8, log: (l) => out(`  ${l}`) }));
   out('| links | replicas | total s | provider requests | duplicate refreshes | refreshed after expiry |\n|---|---|---|---|---|---|');
   out(`| ${storm.links} | ${storm.replicas} | ${storm.totalSeconds.toFixed(1)} | ${storm.providerRequests} | ${storm.duplicates} | ${storm.lateRefreshes} |`);
   out(`targets: 0 duplicates (${storm.duplicates === 0 ? 'met' : 'MISSED'}), no token refreshed after it expired (${storm.lateRefreshes === 0 ? 'met' : 'MISSED'})`);
