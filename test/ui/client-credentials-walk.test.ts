@@ -170,6 +170,8 @@ describeUi('client-credentials kinds in the admin page', () => {
     await app.getByRole('button', { name: 'Issue client ID and secret' }).click();
     await app.getByRole('button', { name: 'Next' }).click();
 
+    // The issued-values step has "Incoming client ID" controls too: wait until the outgoing step shows.
+    await app.getByRole('heading', { name: /Outgoing: credentials/ }).waitFor();
     await app.getByLabel('Client ID').fill(account.clientId);
     await app.getByLabel('Client secret').fill(account.clientSecret);
     await app.getByLabel('Credential expires on (optional)').fill('2031-06-30');
