@@ -77,6 +77,8 @@ export async function connectedAccountsWalk({ preview, dc, context, dataDir }: {
   const bob = users.find((user) => user.key === 'bob')!;
   await panel.getByRole('button', { name: `Disconnect ${bob.accountId}` }).click();
   await panel.getByText('The remote revoked the tokens').waitFor();
+  // The result shows before the list's reload answers: wait for Bob's row to go, then count.
+  await panel.locator(`tr[data-subject="${bob.accountId}"]`).waitFor({ state: 'detached' });
   expect(await panel.locator('tr[data-subject]').count()).toBe(2);
   await shot(admin, '41-link-users-after-disconnect');
   expect((await tokenOf(bob.accountId)).body.error?.code).toBe('USER_DISCONNECTED');
